@@ -1,0 +1,15 @@
+"""Sardine: DEM-assisted SAR-to-optical translation, as a QGIS plugin and a Python package.
+
+The package root is the plugin folder. Nothing here imports QGIS at module level,
+so ``import sardine.core`` works headless.
+"""
+from .core.version import __version__
+
+__all__ = ["__version__", "classFactory"]
+
+
+def classFactory(iface):  # noqa: N802 (QGIS's name)
+    """QGIS entry point."""
+    from .plugin import SardinePlugin
+
+    return SardinePlugin(iface)

@@ -1,0 +1,63 @@
+"""The ``sardine`` command: subcommands are discovered from ``cli.commands``.
+
+Each module in ``cli/commands`` defines ``NAME``, ``HELP``, ``add_arguments(parser)``
+and ``run(args) -> int``; adding a command means adding a module, nothing else.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+from types import ModuleType
+
+from ..core.errors import SardineError
+from ..core.version import __version__
+from . import commands as _commands_pkg
+
+
+def discover_commands() -> list[ModuleType]:
+    modules = []
+    for info in sorted(pkgutil.iter_modules(_commands_pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{_commands_pkg.__name__}.{info.name}")
+        if hasattr(module, "NAME") and hasattr(module, "run"):
+            modules.append(module)
+    return modules
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sardine",
+        description="DEM-assisted SAR-to-optical translation (Sentinel-1 VV/VH + DEM -> RGB).",
+    )
+    parser.add_argument("--version", action="version", version=f"sardine {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in discover_commands():
+        cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s: %(message)s",
+    )
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except SardineError as exc:
+        sys.stderr.write(f"sardine {args.command}: error: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write(f"sardine {args.command}: interrupted\n")
+        return 130

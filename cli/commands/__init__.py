@@ -1,0 +1,1 @@
+"""One module per ``sardine`` subcommand (see ``cli/__init__.py``)."""
