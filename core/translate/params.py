@@ -1,0 +1,37 @@
+"""The parameter dataclass between every front end (CLI, Processing, dock) and the engine."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..geometry import AcquisitionGeometry
+
+ENHANCEMENTS = ("none", "laplacian", "wiener")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass
+class TranslateParams:
+    sar_path: Path
+    out_path: Path
+    model: str  # a bundled model's name or a .safetensors weights file
+    dem_path: Path | None = None
+    sar_bands: tuple[int, ...] = (1, 2)  # 1-based band indexes in the SAR raster
+    device: str = "auto"
+    tile: int = 512
+    overlap: int = 64
+    batch: int = 4
+    enhance: str = "none"
+    distortion_out: Path | None = None
+    geometry: AcquisitionGeometry | None = None  # needed when distortion_out is set
+    creation_options: dict = field(default_factory=dict)
+
+
+@dataclass
+class TranslateResult:
+    out_path: Path
+    distortion_path: Path | None
+    width: int
+    height: int
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
