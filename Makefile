@@ -19,8 +19,11 @@ demo: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# pytest-qgis keeps a QGIS profile in pytest's rootdir: point that at a temporary folder
+# so a test run writes nothing into the checkout.
 test: lint
-	$(PY) -m pytest -q
+	@tmp=$$(mktemp -d) && $(PY) -m pytest -c pyproject.toml --rootdir "$$tmp" tests -q; \
+	  rc=$$?; rm -rf "$$tmp"; exit $$rc
 
 package: setup
 	$(PY) scripts/package.py --out dist

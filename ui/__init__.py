@@ -1,1 +1,2 @@
-"""Package."""
+"""Sardine's QGIS user interface: the dock, the background run, dependency checks and the
+styling of output layers."""

@@ -1,1 +1,37 @@
-"""Package."""
+"""Windowed translation of any size of SAR (+ DEM) raster into an optical GeoTIFF.
+
+``translate(params, feedback=None, model=None) -> TranslateResult`` runs it;
+``validate(params, model=None) -> ValidationReport`` does the cheap pre-flight checks
+(raising InputError before any heavy work) and lists warnings in ``.warnings``.
+
+Names are imported on first use, so ``from sardine.core.translate.params import ...``
+(the CLI's argument parsing, QGIS's dialogs) does not pull in torch and GDAL.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .params import DEVICES, ENHANCEMENTS, TranslateParams, TranslateResult
+
+_LAZY = {
+    "translate": ".engine",
+    "edge_pad": ".engine",
+    "validate": ".validate",
+    "ValidationReport": ".validate",
+    "LoadedModel": ".model_info",
+    "ModelInfo": ".model_info",
+    "load_model": ".model_info",
+    "read_model_info": ".model_info",
+}
+
+__all__ = ["DEVICES", "ENHANCEMENTS", "TranslateParams", "TranslateResult", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value

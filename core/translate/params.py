@@ -24,7 +24,10 @@ class TranslateParams:
     enhance: str = "none"
     distortion_out: Path | None = None
     geometry: AcquisitionGeometry | None = None  # needed when distortion_out is set
-    creation_options: dict = field(default_factory=dict)
+    creation_options: dict = field(default_factory=dict)  # GDAL GTiff options override
+    precision: str = "auto"  # auto (bf16/fp16 on CUDA, fp32 on CPU) | fp32 | bf16 | fp16
+    threads: int | None = None  # torch intra-op threads on CPU; None: the usable cores
+    channels_last: bool = True  # NHWC tensors (faster convolutions on most devices)
 
 
 @dataclass

@@ -1,0 +1,71 @@
+"""``sardine models``: the model zoo (sizes, inputs, conditioning weights) and bundled weights."""
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from ...core.bundled import list_bundled
+from ...core.models import REFERENCE_GENERATORS, list_models, model_info
+
+NAME = "models"
+HELP = "list the registered models, their sizes and inputs, and the bundled weights"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def collect() -> dict[str, Any]:
+    """Everything the command shows, as plain data."""
+    generators = []
+    for ref in REFERENCE_GENERATORS:
+        info = model_info(ref.model, ref.config)
+        generators.append({"label": ref.label, "model": ref.model, "config": info["config"],
+                           "inputs": info["inputs"], "outputs": info["outputs"],
+                           "parameters": info["parameters"],
+                           "reference_parameters": ref.reference_parameters})
+    bundled = [{"name": b.name, "path": str(b.path), "model": b.metadata.model,
+                "description": b.description, "sardine_version": b.metadata.sardine_version,
+                "metrics": b.metadata.metrics}
+               for b in list_bundled()]
+    return {"models": [model_info(name) for name in list_models()],
+            "generators": generators, "bundled": bundled}
+
+
+def _number(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in rows]
+
+
+def run(args: argparse.Namespace) -> int:
+    facts = collect()
+    if args.json:
+        print(json.dumps(facts, indent=2))
+        return 0
+    rows = [["name", "inputs", "outputs", "parameters", "cond. weights", "multiple",
+             "description"]]
+    rows += [[m["name"], m["inputs"], m["outputs"], _number(m["parameters"]),
+              _number(m["conditioning_weights"]), str(m["size_multiple"]), m["description"]]
+             for m in facts["models"]]
+    print("\n".join(_table(rows)))
+    print("\ncond. weights: input-conditioning convolution kernels, biases excluded.")
+    print("Inputs of any size are padded (reflect) to the multiple and cropped back.\n")
+    rows = [["generator", "parameters", "reference"]]
+    rows += [[g["label"], _number(g["parameters"]), _number(g["reference_parameters"])]
+             for g in facts["generators"]]
+    print("\n".join(_table(rows)))
+    print()
+    if facts["bundled"]:
+        rows = [["bundled weights", "description"]]
+        rows += [[b["name"], b["description"]] for b in facts["bundled"]]
+        print("\n".join(_table(rows)))
+    else:
+        print("No bundled weights; train some with `sardine train` and pass the "
+              ".safetensors file with --model.")
+    return 0

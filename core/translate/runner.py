@@ -1,0 +1,141 @@
+"""Runs batches of tiles through a model as fast as the device allows.
+
+CPU: intra-op threads = the cores this process may use, channels_last tensors,
+``torch.inference_mode``. CUDA: the same, plus bf16 (or fp16) autocast and a pinned host
+buffer for asynchronous copies; a GPU out-of-memory error halves the batch and retries.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from contextlib import nullcontext
+
+import numpy as np
+import torch
+
+from ..errors import InputError
+
+PredictFn = Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (respects taskset/cgroup affinity)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def pick_device(name: str) -> torch.device:
+    """'auto' -> CUDA when PyTorch sees a GPU, else CPU; 'cuda' without a GPU is refused."""
+    if name not in ("auto", "cpu", "cuda"):
+        raise InputError(f"Unknown device {name!r}; use auto, cpu or cuda.")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise InputError(f"--device cuda was asked for, but PyTorch {torch.__version__} sees no "
+                         "CUDA GPU (CPU-only build or no driver); use --device cpu or auto.")
+    return torch.device(name)
+
+
+def _oom_errors() -> tuple[type[BaseException], ...]:
+    errors = [getattr(torch, "OutOfMemoryError", None),
+              getattr(torch.cuda, "OutOfMemoryError", None)]
+    return tuple({e for e in errors if e is not None})
+
+
+class TileRunner:
+    """Calls ``predict(sar, dem)`` on numpy tile batches and returns numpy RGB.
+
+    ``batch`` is a ceiling: after an out-of-memory error it is halved for the rest of the
+    run (``on_halve`` is told), down to 1; an OOM at batch 1 is an InputError.
+    """
+
+    def __init__(self, predict: PredictFn, device: torch.device, batch: int,
+                 precision: str = "auto", channels_last: bool = True,
+                 on_halve: Callable[[int], None] | None = None) -> None:
+        self.predict = predict
+        self.device = device
+        self.batch = max(1, int(batch))
+        self.channels_last = channels_last
+        self.on_halve = on_halve
+        self.amp_dtype = self._amp_dtype(precision)
+        self._pinned: dict[tuple, torch.Tensor] = {}
+
+    def _amp_dtype(self, precision: str) -> torch.dtype | None:
+        if precision not in ("auto", "fp32", "bf16", "fp16"):
+            raise InputError(f"Unknown precision {precision!r}; use auto, fp32, bf16 or fp16.")
+        if precision == "fp32" or (precision == "auto" and self.device.type != "cuda"):
+            return None
+        if precision == "fp16":
+            return torch.float16
+        if precision == "bf16" or torch.cuda.is_bf16_supported():
+            return torch.bfloat16
+        return torch.float16
+
+    def _to_device(self, array: np.ndarray, role: str) -> torch.Tensor:
+        tensor = torch.from_numpy(np.ascontiguousarray(array))
+        if self.device.type == "cuda":
+            key = (role, *tensor.shape)  # one buffer per role: copies may be in flight
+            pinned = self._pinned.get(key)
+            if pinned is None:
+                pinned = torch.empty(tuple(tensor.shape), dtype=tensor.dtype).pin_memory()
+                self._pinned[key] = pinned
+            pinned.copy_(tensor)
+            tensor = pinned.to(self.device, non_blocking=True)
+        if self.channels_last:
+            tensor = tensor.contiguous(memory_format=torch.channels_last)
+        return tensor
+
+    def _forward(self, sar: np.ndarray, dem: np.ndarray | None) -> np.ndarray:
+        autocast = (torch.autocast(self.device.type, dtype=self.amp_dtype)
+                    if self.amp_dtype is not None else nullcontext())
+        with torch.inference_mode(), autocast:
+            sar_t = self._to_device(sar, "sar")
+            dem_t = self._to_device(dem, "dem") if dem is not None else None
+            rgb = self.predict(sar_t, dem_t)
+            return rgb.float().clamp_(0.0, 1.0).cpu().numpy()
+
+    def __call__(self, sar: np.ndarray, dem: np.ndarray | None) -> np.ndarray:
+        """(N, C, T, T) unit SAR and (N, 1, T, T) DEM or None -> (N, 3, T, T) float32."""
+        n = sar.shape[0]
+        out = np.empty((n, 3) + sar.shape[2:], dtype=np.float32)
+        i = 0
+        oom = _oom_errors()
+        while i < n:
+            b = min(self.batch, n - i)
+            try:
+                out[i:i + b] = self._forward(sar[i:i + b],
+                                             dem[i:i + b] if dem is not None else None)
+            except oom as exc:
+                self._pinned.clear()
+                if self.device.type == "cuda":
+                    torch.cuda.empty_cache()
+                if b == 1:
+                    raise InputError(
+                        f"The {self.device.type.upper()} ran out of memory even for one tile of "
+                        f"{sar.shape[-1]} pixels; use a smaller --tile (e.g. 256) or "
+                        "--device cpu.") from exc
+                self.batch = max(1, b // 2)
+                if self.on_halve is not None:
+                    self.on_halve(self.batch)
+                continue
+            i += b
+        return out
+
+
+class torch_threads:  # noqa: N801 (used as a context manager, reads like one)
+    """Set torch's intra-op threads for the run and restore them afterwards."""
+
+    def __init__(self, device: torch.device, threads: int | None = None) -> None:
+        self.wanted = threads or (usable_cores() if device.type == "cpu" else None)
+        self.previous = torch.get_num_threads()
+
+    def __enter__(self) -> torch_threads:
+        if self.wanted:
+            torch.set_num_threads(int(self.wanted))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.wanted:
+            torch.set_num_threads(self.previous)

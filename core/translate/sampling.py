@@ -1,0 +1,52 @@
+"""Cheap looks at big rasters: a few small windows or a grid of points, never a full read,
+so ``validate`` stays fast on a 400-megapixel scene."""
+from __future__ import annotations
+
+import numpy as np
+from rasterio.warp import transform as warp_transform
+from rasterio.windows import Window
+
+from ..grid import RasterGrid
+from ..raster_io import read_valid
+
+SAMPLE_WINDOWS = 5  # per side
+SAMPLE_SIZE = 64  # pixels per window side
+COVERAGE_POINTS = 48  # per side
+
+
+def sample_sar(src, bands: tuple[int, ...], nodata: float | None, use_mask: bool
+               ) -> np.ndarray:
+    """Valid values of the first chosen band from a grid of small windows (1-D float32)."""
+    values = []
+    size = min(SAMPLE_SIZE, src.width, src.height)
+    for fy in np.linspace(0.0, 1.0, SAMPLE_WINDOWS):
+        for fx in np.linspace(0.0, 1.0, SAMPLE_WINDOWS):
+            col = int(round(fx * (src.width - size)))
+            row = int(round(fy * (src.height - size)))
+            data, valid = read_valid(src, bands[:1], Window(col, row, size, size), nodata,
+                                     use_mask)
+            values.append(data[0][valid])
+    return np.concatenate(values) if values else np.empty(0, np.float32)
+
+
+def dem_coverage(dem, grid: RasterGrid, nodata: float | None, use_mask: bool) -> float:
+    """Fraction of ``grid`` (sampled on a regular grid of points) where the DEM has data."""
+    n = COVERAGE_POINTS
+    rows = (np.arange(n) + 0.5) * grid.height / n
+    cols = (np.arange(n) + 0.5) * grid.width / n
+    cc, rr = np.meshgrid(cols, rows)
+    xs, ys = grid.transform * (cc.ravel(), rr.ravel())
+    if dem.crs != grid.crs:
+        xs, ys = warp_transform(grid.crs, dem.crs, list(xs), list(ys))
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    inv = ~dem.transform
+    c, r = inv * (xs, ys)
+    c, r = np.floor(c).astype(np.int64), np.floor(r).astype(np.int64)
+    inside = (c >= 0) & (c < dem.width) & (r >= 0) & (r < dem.height) & np.isfinite(xs)
+    if not inside.any():
+        return 0.0
+    good = 0
+    for ci, ri in zip(c[inside], r[inside], strict=True):
+        data, valid = read_valid(dem, (1,), Window(int(ci), int(ri), 1, 1), nodata, use_mask)
+        good += int(valid[0, 0])
+    return good / float(c.size)

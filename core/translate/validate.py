@@ -1,0 +1,214 @@
+"""Pre-flight checks: everything that can be refused is refused here, before any tile runs.
+
+``validate(params)`` opens the rasters' headers, samples a few pixels and reads the weights
+file's header only, so the QGIS dock can call it on the main thread. It returns a
+``ValidationReport`` (the engine's plan: grids, band choices, conversions) whose
+``warnings`` say what will be done differently from what was asked.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from rasterio.warp import transform_bounds
+
+from ..atomic import check_output_path
+from ..errors import InputError
+from ..grid import RasterGrid
+from ..normalization import looks_linear
+from ..raster_io import open_raster, uses_mask_band
+from .model_info import LoadedModel, ModelInfo, read_model_info
+from .params import DEVICES, ENHANCEMENTS, TranslateParams
+from .sampling import dem_coverage, sample_sar
+from .workgrid import work_grid_for
+
+OUTPUT_SUFFIXES = (".tif", ".tiff")
+
+
+@dataclass
+class ValidationReport:
+    """The plan of a run; ``warnings`` lists what the user should know before it starts."""
+
+    model: ModelInfo
+    sar_path: Path
+    sar_grid: RasterGrid
+    work_grid: RasterGrid
+    sar_bands: tuple[int, ...]
+    sar_nodata: float | None
+    sar_mask_band: bool
+    sar_linear: bool
+    dem_path: Path | None
+    dem_nodata: float | None
+    dem_mask_band: bool
+    dem_coverage: float | None
+    out_path: Path
+    distortion_path: Path | None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def resample(self) -> bool:
+        """True when the model runs on another grid than the SAR's (and is warped back)."""
+        return self.work_grid != self.sar_grid
+
+    @property
+    def uses_dem(self) -> bool:
+        return self.model.uses_dem and self.dem_path is not None
+
+
+def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = None
+             ) -> ValidationReport:
+    """Check ``params`` cheaply; raise InputError/WeightsError naming the problem and fix."""
+    _check_numbers(params)
+    info = model.info if isinstance(model, LoadedModel) else model
+    if info is None:
+        info = read_model_info(params.model)
+    _check_tiling(params, info)
+    sar_path = Path(params.sar_path).expanduser()
+    dem_path = Path(params.dem_path).expanduser() if params.dem_path else None
+    out_path, distortion_path = _check_outputs(params, sar_path, dem_path)
+    warnings: list[str] = []
+    if info.uses_dem and dem_path is None:
+        raise InputError(f"Model '{info.name}' fuses a DEM but no DEM was given; add --dem "
+                         "DEM.tif (any CRS and resolution), or use a SAR-only model such as "
+                         "'sardinet'.")
+    if dem_path is not None and not info.uses_dem:
+        warnings.append(f"Model '{info.name}' does not use a DEM; the DEM is ignored"
+                        + (" except for the distortion mask." if distortion_path else "."))
+    with open_raster(sar_path, "SAR") as sar:
+        sar_grid = RasterGrid.from_dataset(sar)
+        bands = _check_sar_bands(sar, params.sar_bands, info, warnings)
+        work = work_grid_for(sar_grid, info.pixel_size_m, warnings, sar_path)
+        nodata = sar.nodata
+        mask_band = uses_mask_band(sar, bands)
+        linear = looks_linear(sample_sar(sar, bands, nodata, mask_band))
+        if linear:
+            warnings.append(f"The SAR raster {sar_path.name} looks like linear power (no "
+                            "negative values, median below 2), not dB; it is converted with "
+                            "10*log10(x). Give dB values to skip this guess.")
+    dem_nodata, dem_mask, coverage = None, False, None
+    if dem_path is not None and (info.uses_dem or distortion_path is not None):
+        with open_raster(dem_path, "DEM") as dem:
+            dem_nodata, dem_mask = _check_dem(dem, dem_path, sar_grid, warnings)
+            coverage = dem_coverage(dem, work, dem_nodata, dem_mask)
+        if coverage <= 0.0:
+            raise InputError(f"The DEM {dem_path.name} has no data over the SAR image (its "
+                             "footprints overlap, but every sampled DEM pixel there is "
+                             "nodata); give a DEM that covers the SAR footprint.")
+        if coverage < 0.999 and info.uses_dem:
+            warnings.append(f"The DEM covers only about {100 * coverage:.1f}% of the SAR "
+                            "image; pixels without DEM become nodata in the output.")
+    return ValidationReport(
+        model=info, sar_path=sar_path, sar_grid=sar_grid, work_grid=work, sar_bands=bands,
+        sar_nodata=nodata, sar_mask_band=mask_band, sar_linear=linear, dem_path=dem_path,
+        dem_nodata=dem_nodata, dem_mask_band=dem_mask, dem_coverage=coverage,
+        out_path=out_path, distortion_path=distortion_path, warnings=warnings)
+
+
+def _check_numbers(params: TranslateParams) -> None:
+    if params.enhance not in ENHANCEMENTS:
+        raise InputError(f"Unknown enhancement {params.enhance!r}; choose one of "
+                         f"{', '.join(ENHANCEMENTS)}.")
+    if params.device not in DEVICES:
+        raise InputError(f"Unknown device {params.device!r}; choose one of {', '.join(DEVICES)}.")
+    if params.batch < 1:
+        raise InputError(f"--batch {params.batch} must be at least 1.")
+    if params.tile < 64:
+        raise InputError(f"--tile {params.tile} is too small for the models' receptive field; "
+                         "use at least 64 (512 is a good default).")
+    if params.overlap < 0 or 2 * params.overlap > params.tile:
+        raise InputError(f"--overlap {params.overlap} must be between 0 and half the tile "
+                         f"({params.tile // 2}); 64 is a good default.")
+
+
+def _check_tiling(params: TranslateParams, info: ModelInfo) -> None:
+    m = max(1, info.size_multiple)
+    if params.tile % m:
+        good = max(m, round(params.tile / m) * m)
+        raise InputError(f"--tile {params.tile} is not a multiple of {m}, which model "
+                         f"'{info.name}' needs; use --tile {good}.")
+
+
+def _check_outputs(params: TranslateParams, sar: Path, dem: Path | None
+                   ) -> tuple[Path, Path | None]:
+    out = Path(params.out_path).expanduser()
+    if out.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise InputError(f"The output {out.name} must be a GeoTIFF; name it "
+                         f"{out.with_suffix('.tif').name}.")
+    out = check_output_path(out, [sar, dem])
+    dist = None
+    if params.distortion_out is not None:
+        dist = Path(params.distortion_out).expanduser()
+        if dist.suffix.lower() not in OUTPUT_SUFFIXES:
+            raise InputError(f"The distortion mask {dist.name} must be a GeoTIFF; name it "
+                             f"{dist.with_suffix('.tif').name}.")
+        dist = check_output_path(dist, [sar, dem, out])
+        if dem is None:
+            raise InputError("A distortion mask is computed from the DEM; add --dem DEM.tif "
+                             "or leave out --distortion-out.")
+        if params.geometry is None:
+            raise InputError("A distortion mask needs the acquisition geometry; give "
+                             "--incidence DEG and --heading DEG (Sentinel-1 descending: about "
+                             "39 and 190).")
+    return out, dist
+
+
+def _check_sar_bands(sar, wanted: tuple[int, ...], info: ModelInfo, warnings: list[str]
+                     ) -> tuple[int, ...]:
+    bands = tuple(int(b) for b in wanted)
+    need = info.sar_channels
+    names = ",".join(info.normalization.sar_bands)
+    if len(bands) != need:
+        raise InputError(f"Model '{info.name}' takes {need} SAR band(s) ({names}) but "
+                         f"{len(bands)} were chosen ({','.join(map(str, bands))}); pass "
+                         f"--sar-bands with {need} band number(s).")
+    if len(set(bands)) != len(bands):
+        raise InputError(f"SAR band {bands[0]} is chosen twice in --sar-bands "
+                         f"{','.join(map(str, bands))}; choose {need} different bands "
+                         f"({names}).")
+    bad = [b for b in bands if not 1 <= b <= sar.count]
+    if bad:
+        raise InputError(f"The SAR raster has {sar.count} band(s), so band {bad[0]} does not "
+                         f"exist; the model needs {names}: pass --sar-bands with numbers "
+                         f"from 1 to {sar.count}" + (", or a raster with both polarisations."
+                                                     if sar.count < need else "."))
+    for b in bands:
+        if "complex" in sar.dtypes[b - 1]:
+            raise InputError(f"SAR band {b} is complex (SLC); give detected backscatter "
+                             "(GRD intensity in dB or linear power).")
+    descriptions = [(sar.descriptions[b - 1] or "").strip().upper() for b in bands]
+    expected = [n.upper() for n in info.normalization.sar_bands]
+    if all(descriptions) and set(descriptions) == set(expected) and descriptions != expected:
+        order = ",".join(str(bands[descriptions.index(n)]) for n in expected)
+        warnings.append(f"The chosen SAR bands are labelled {','.join(descriptions)} but the "
+                        f"model expects {','.join(expected)} in that order; did you mean "
+                        f"--sar-bands {order}?")
+    return bands
+
+
+def _check_dem(dem, path: Path, sar_grid: RasterGrid, warnings: list[str]
+               ) -> tuple[float | None, bool]:
+    if dem.crs is None:
+        raise InputError(f"The DEM {path.name} has no coordinate reference system, so it "
+                         "cannot be aligned with the SAR image; assign one (gdal_edit.py "
+                         "-a_srs EPSG:...).")
+    if dem.count > 1:
+        warnings.append(f"The DEM {path.name} has {dem.count} bands; band 1 is used as "
+                        "heights in metres.")
+    left, bottom, right, top = transform_bounds(dem.crs, sar_grid.crs, *dem.bounds,
+                                                densify_pts=21)
+    s_left, s_bottom, s_right, s_top = sar_grid.bounds
+    finite = all(math.isfinite(v) for v in (left, bottom, right, top))
+    if not finite or left >= s_right or right <= s_left or bottom >= s_top or top <= s_bottom:
+        raise InputError(
+            f"The DEM {path.name} does not overlap the SAR image (DEM bounds "
+            f"{_fmt(dem.bounds)} in {dem.crs.to_string()}, SAR bounds {_fmt(sar_grid.bounds)} "
+            f"in {sar_grid.crs.to_string()}); give a DEM that covers the SAR footprint.")
+    nodata = dem.nodata
+    return (None if nodata is None or np.isnan(nodata) else float(nodata)), \
+        uses_mask_band(dem, (1,))
+
+
+def _fmt(bounds) -> str:
+    return "(" + ", ".join(f"{v:.6g}" for v in bounds) + ")"

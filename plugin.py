@@ -1,0 +1,70 @@
+"""The QGIS plugin: a Raster-menu entry and toolbar button that show the dock, and the
+Processing provider. Nothing here imports torch: the plugin loads without the engine's
+packages, and the dock then says what to install."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from qgis.core import QgsApplication
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtWidgets import QAction
+
+from .processing.icons import icon
+from .processing.provider import SardineProvider
+
+if TYPE_CHECKING:
+    from qgis.gui import QgisInterface
+
+    from .ui.dock import SardineDock
+
+MENU = "&Sardine"
+
+
+class SardinePlugin:
+    """Created by ``classFactory``. ``iface`` is None under ``qgis_process``, which only
+    calls ``initProcessing``."""
+
+    def __init__(self, iface: QgisInterface | None) -> None:
+        self.iface = iface
+        self.provider: SardineProvider | None = None
+        self.action: QAction | None = None
+        self.dock: SardineDock | None = None
+
+    def initProcessing(self) -> None:  # noqa: N802 (QGIS's name)
+        """Register the provider (QGIS desktop and ``qgis_process``)."""
+        if self.provider is None:
+            self.provider = SardineProvider()
+            QgsApplication.processingRegistry().addProvider(self.provider)
+
+    def initGui(self) -> None:  # noqa: N802 (QGIS's name)
+        from .ui.dock import SardineDock
+
+        self.initProcessing()
+        main_window = self.iface.mainWindow()
+        self.dock = SardineDock(self.iface, main_window)
+        self.dock.hide()
+        self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.action = QAction(icon("sardine.svg"), "Sardine: SAR to optical…", main_window)
+        self.action.setObjectName("SardineAction")
+        self.action.setToolTip("Translate a Sentinel-1 SAR layer (and a DEM) into an "
+                               "optical-looking RGB layer")
+        self.action.setCheckable(True)
+        self.dock.setToggleVisibilityAction(self.action)
+        self.iface.addPluginToRasterMenu(MENU, self.action)
+        self.iface.addRasterToolBarIcon(self.action)
+
+    def unload(self) -> None:
+        """Remove the menu entry, toolbar button, dock and provider; cancel a running task."""
+        if self.dock is not None:
+            self.dock.shutdown()
+            self.iface.removeDockWidget(self.dock)
+            self.dock.deleteLater()
+            self.dock = None
+        if self.action is not None:
+            self.iface.removePluginRasterMenu(MENU, self.action)
+            self.iface.removeRasterToolBarIcon(self.action)
+            self.action.deleteLater()
+            self.action = None
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None

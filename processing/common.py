@@ -1,0 +1,111 @@
+"""Glue shared by Sardine's algorithms: QGIS feedback -> core feedback, core errors ->
+``QgsProcessingException``, map layers -> file paths the core can open, and the model list.
+
+The engine (``sardine.core``) is imported inside functions only: the plugin must load, and
+say what to install, when torch or rasterio is missing from QGIS's Python.
+"""
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from qgis.core import (
+    QgsMapLayer,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProviderRegistry,
+)
+
+from ..core.errors import InputError, SardineError
+from ..core.feedback import Feedback
+from ..ui.dependencies import missing_message, missing_packages
+
+# Providers whose layers are not files GDAL can open, with the words an analyst knows.
+NON_FILE_PROVIDERS = {"wms": "WMS/WMTS/XYZ web", "wcs": "WCS web", "memory": "memory",
+                      "virtualraster": "virtual (raster calculator)",
+                      "postgresraster": "PostGIS raster", "arcgismapserver": "ArcGIS web"}
+
+
+def core_feedback(feedback: QgsProcessingFeedback | None) -> Feedback:
+    """A core ``Feedback`` that reports to (and is cancelled by) the QGIS feedback."""
+    fb = feedback if feedback is not None else QgsProcessingFeedback()
+    return Feedback(on_progress=fb.setProgress, on_info=fb.pushInfo,
+                    on_warning=fb.pushWarning, is_cancelled=fb.isCanceled)
+
+
+def require_dependencies(names: tuple[str, ...] | None = None) -> None:
+    """Raise with the exact install command when the engine's packages are missing."""
+    missing = missing_packages(names)
+    if missing:
+        raise QgsProcessingException(missing_message(missing))
+
+
+@contextmanager
+def qgis_errors(feedback: QgsProcessingFeedback | None = None) -> Iterator[None]:
+    """Turn core errors into ``QgsProcessingException`` carrying the core's own message;
+    unexpected errors keep their traceback in the log."""
+    try:
+        yield
+    except QgsProcessingException:
+        raise
+    except SardineError as exc:
+        raise QgsProcessingException(str(exc)) from exc
+    except ImportError as exc:
+        missing = missing_packages()
+        raise QgsProcessingException(missing_message(missing) if missing else str(exc)) from exc
+    except Exception as exc:
+        if feedback is not None:
+            feedback.pushDebugInfo(traceback.format_exc())
+        raise QgsProcessingException(f"Unexpected error: {type(exc).__name__}: {exc}") from exc
+
+
+def layer_file(layer: QgsMapLayer | None, role: str) -> Path:
+    """The file behind a raster layer; refuse web, memory and database layers clearly."""
+    if layer is None:
+        raise InputError(f"No {role} layer given.")
+    provider = layer.providerType()
+    if provider != "gdal":
+        kind = NON_FILE_PROVIDERS.get(provider, provider)
+        raise InputError(f"The {role} layer '{layer.name()}' is a {kind} layer, not a file "
+                         "GDAL can read. Save it as a GeoTIFF first (right-click > Export > "
+                         "Save As...) and pick the saved layer.")
+    path = QgsProviderRegistry.instance().decodeUri("gdal", layer.source()).get("path") or ""
+    if not path or not (Path(path).is_file() or path.startswith("/vsi")):
+        raise InputError(f"The {role} layer '{layer.name()}' is not a file on disk "
+                         f"({layer.source()}); save it as a GeoTIFF first.")
+    return Path(path)
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """A bundled model as the dock and the toolbox list it."""
+
+    name: str
+    description: str
+
+
+def bundled_models() -> list[ModelChoice]:
+    """Bundled models with descriptions; empty when the engine cannot be imported."""
+    try:
+        from ..core.bundled import list_bundled
+    except (ImportError, OSError):
+        return []
+    try:
+        return [ModelChoice(m.name, m.description) for m in list_bundled()]
+    except SardineError:
+        return []
+
+
+def weights_description(path: str | Path) -> str:
+    """What a user's weights file holds (model, inputs, pixel size, training data), or why
+    it cannot be used."""
+    try:
+        from ..core.bundled import describe
+        from ..core.weights import read_metadata
+
+        return describe(read_metadata(Path(path)))
+    except (ImportError, SardineError, OSError) as exc:
+        return f"Cannot read {Path(path).name}: {exc}"

@@ -1,0 +1,189 @@
+"""The dock end to end in a real QGIS: layers in the project, pick, Run, the background task,
+the styled layers added (grouped with the mask); Cancel; refusals before anything runs;
+band guessing, the device picker and settings that survive a restart."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import sardine
+from qgis.core import Qgis, QgsApplication, QgsProject, QgsRasterLayer, QgsSettings
+from qgis.PyQt.QtCore import QEvent
+from qgis.PyQt.QtWidgets import QApplication
+from sardine.ui.bands import guess_polarisation_bands
+from sardine.ui.devices import device_choices
+from sardine.ui.dock_form import WEIGHTS_ITEM
+from sardine.ui.request import DockChoices
+from test_processing import fusion_weights, scene  # noqa: F401
+
+
+def wait_until(predicate, timeout: float = 180.0) -> None:
+    """Let Qt deliver events (task signals) until ``predicate()``; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the dock's task")
+        QApplication.processEvents()
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def clean_settings():
+    QgsSettings().remove("sardine")
+    yield
+    QgsSettings().remove("sardine")
+
+
+@pytest.fixture
+def dock(qgis_iface, qgis_new_project, clean_settings):
+    """The plugin loaded as QGIS does it, its dock's environment checked."""
+    qgis_iface.messageBar().clear_messages()
+    plugin = sardine.classFactory(qgis_iface)
+    plugin.initGui()
+    plugin.dock.refresh_environment()
+    yield plugin.dock
+    plugin.unload()
+    QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+
+
+@pytest.fixture
+def layers(scene, qgis_new_project):  # noqa: F811
+    sar = QgsRasterLayer(str(scene.sar), "Sentinel-1 VH VV")
+    dem = QgsRasterLayer(str(scene.dem), "DEM (WGS84)")
+    assert sar.isValid() and dem.isValid() and sar.crs() != dem.crs()
+    QgsProject.instance().addMapLayers([sar, dem])
+    return sar, dem
+
+
+def _pick(dock, sar, dem, weights: Path, output: Path | None) -> None:
+    form = dock.form
+    form.sar_combo.setLayer(sar)
+    form.dem_combo.setLayer(dem)
+    form.model_combo.setCurrentIndex(form.model_combo.findData(WEIGHTS_ITEM))
+    form.weights_widget.setFilePath(str(weights))
+    form.device_combo.setCurrentIndex(form.device_combo.findData("cpu"))
+    form.tile_spin.setValue(64)
+    form.overlap_spin.setValue(8)
+    form.output_widget.setFilePath(str(output) if output else "")
+
+
+def _critical(qgis_iface) -> list[str]:
+    return qgis_iface.messageBar().get_messages(Qgis.Critical)
+
+
+def test_band_guessing():
+    assert guess_polarisation_bands(["Band 1: VH", "Band 2: VV"]) == (2, 1)
+    assert guess_polarisation_bands(["Sigma0_VV_db", "Sigma0_VH_db"]) == (1, 2)
+    assert guess_polarisation_bands(["Band 1", "Band 2", "Band 3: vv"]) == (3, 1)
+    assert guess_polarisation_bands(["Band 1", "Band 2"]) == (1, 2)
+    assert guess_polarisation_bands(["Band 1"]) == (1, 1)
+
+
+def test_device_picker_names_the_gpu_or_says_none():
+    labels = [d.label for d in device_choices(None)]
+    assert labels == ["Automatic (no GPU found: CPU)", "CPU", "GPU (none found)"]
+    assert not device_choices(None)[2].available
+    found = device_choices("NVIDIA H100")
+    assert found[0].label == "Automatic (GPU: NVIDIA H100)" and found[2].available
+
+
+def test_dock_guesses_bands_and_refuses_web_layers(dock, layers, qgis_iface, tmp_path):
+    sar, _dem = layers
+    dock.form.sar_combo.setLayer(sar)
+    assert (dock.form.vv_combo.currentBand(), dock.form.vh_combo.currentBand()) == (2, 1)
+    xyz = QgsRasterLayer("type=xyz&url=https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+                         "&zmax=19&zmin=0", "OpenStreetMap", "wms")
+    QgsProject.instance().addMapLayer(xyz)
+    dock.form.sar_combo.setLayer(xyz)
+    assert "not a file GDAL can read" in dock.status.text()
+    dock.form.output_widget.setFilePath(str(tmp_path / "never.tif"))
+    assert dock.run() is False
+    assert any("OpenStreetMap" in m for m in _critical(qgis_iface))
+    assert not dock.is_running() and list(tmp_path.iterdir()) == []
+
+
+def test_choices_persist_between_sessions(dock, qgis_iface, clean_settings):
+    form = dock.form
+    form.device_combo.setCurrentIndex(form.device_combo.findData("cpu"))
+    form.enhance_combo.setCurrentIndex(form.enhance_combo.findData("laplacian"))
+    form.tile_spin.setValue(128)
+    form.distortion_box.setChecked(True)
+    form.heading_spin.setValue(350.0)
+    form.look_combo.setCurrentText("left")
+    saved = form.choices("/data/out")
+    saved.save()
+    assert DockChoices.load() == saved
+    from sardine.ui.dock import SardineDock
+
+    again = SardineDock(qgis_iface)  # a new session's dock reads them back
+    again.refresh_environment()
+    assert again.form.choices("/data/out") == saved
+    again.deleteLater()
+
+
+def test_dock_runs_translation_in_a_task(dock, layers, fusion_weights, qgis_iface,  # noqa: F811
+                                         tmp_path):
+    sar, dem = layers
+    out = tmp_path / "optical.tif"
+    _pick(dock, sar, dem, fusion_weights, out)
+    dock.form.distortion_box.setChecked(True)
+    before = set(QgsProject.instance().mapLayers())
+    assert dock.run() is True
+    assert dock.is_running() and not dock.run_button.isEnabled()
+    wait_until(lambda: not dock.is_running())
+    assert _critical(qgis_iface) == []
+    added = [QgsProject.instance().mapLayer(i)
+             for i in set(QgsProject.instance().mapLayers()) - before]
+    assert {Path(layer.source()) for layer in added} == {out, tmp_path / "optical_distortion.tif"}
+    optical = next(layer for layer in added if Path(layer.source()) == out)
+    assert optical.renderer().type() == "multibandcolor"
+    assert optical.crs() == sar.crs() and optical.extent() == sar.extent()
+    group = QgsProject.instance().layerTreeRoot().findGroup("Sentinel-1 VH VV optical")
+    assert group is not None and len(group.findLayers()) == 2
+    assert dock.progress.value() == 100 and "Done" in dock.status.text()
+
+
+def test_cancel_leaves_no_layer_and_no_file(dock, layers, fusion_weights, qgis_iface,  # noqa: F811
+                                            tmp_path):
+    sar, dem = layers
+    _pick(dock, sar, dem, fusion_weights, tmp_path / "optical.tif")
+    before = set(QgsProject.instance().mapLayers())
+    active = QgsApplication.taskManager().count()
+    assert dock.run() is True
+    dock.cancel_button.click()
+    wait_until(lambda: not dock.is_running())
+    wait_until(lambda: QgsApplication.taskManager().count() <= active)
+    assert set(QgsProject.instance().mapLayers()) == before
+    assert list(tmp_path.iterdir()) == []
+    assert "Cancelled" in dock.status.text() and dock.run_button.isEnabled()
+    assert _critical(qgis_iface) == []
+
+
+def test_fusion_model_without_dem_is_refused_before_running(dock, layers, fusion_weights,  # noqa: F811
+                                                             qgis_iface, tmp_path):
+    sar, _dem = layers
+    _pick(dock, sar, None, fusion_weights, tmp_path / "optical.tif")
+    active = QgsApplication.taskManager().count()
+    assert dock.run() is False
+    assert not dock.is_running() and QgsApplication.taskManager().count() == active
+    assert any("DEM" in m for m in _critical(qgis_iface))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unload_during_a_run_cancels_it(qgis_iface, layers, fusion_weights,  # noqa: F811
+                                        clean_settings, tmp_path):
+    sar, dem = layers
+    plugin = sardine.classFactory(qgis_iface)
+    plugin.initGui()
+    plugin.dock.refresh_environment()
+    _pick(plugin.dock, sar, dem, fusion_weights, tmp_path / "optical.tif")
+    before = set(QgsProject.instance().mapLayers())
+    active = QgsApplication.taskManager().count()
+    assert plugin.dock.run() is True
+    plugin.unload()
+    QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    wait_until(lambda: QgsApplication.taskManager().count() <= active)
+    assert set(QgsProject.instance().mapLayers()) == before
+    assert list(tmp_path.iterdir()) == []
+    assert QgsApplication.processingRegistry().providerById("sardine") is None

@@ -1,0 +1,214 @@
+"""``sardine evaluate``: report files with every field for a tiny two-model run, FID skipped
+with a clear message when no Inception weights are given, the figure, and enhancement rows."""
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+import torch
+from conftest import run_cli
+from rasterio.transform import from_origin
+from sardine.core.metrics import REGIONS
+
+SIZE = 32
+TINY = {"sardinet": {"conditioning_widths": [8, 16], "encoder_widths": [16, 16],
+                     "decoder_widths": [8, 4]},
+        "sardinet-late": {"conditioning_widths": [8, 16], "encoder_widths": [16, 16],
+                          "decoder_widths": [8, 4]}}
+
+
+def _write(path: Path, data: np.ndarray) -> None:
+    profile = {"driver": "GTiff", "width": data.shape[2], "height": data.shape[1],
+               "count": data.shape[0], "dtype": data.dtype.name, "crs": "EPSG:32632",
+               "transform": from_origin(500000, 5000000, 20.0, 20.0)}
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+
+
+def make_dataset(root: Path, count: int = 10, seed: int = 0) -> Path:
+    """A patch folder like ``sardine simulate-dataset`` writes: every distortion region
+    present in each patch, and a splits.json (6 train, 2 val, 2 test)."""
+    rng = np.random.default_rng(seed)
+    for sub in ("sar", "dem", "optical", "distortion"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    yy, xx = np.mgrid[0:SIZE, 0:SIZE]
+    names = []
+    for i in range(count):
+        name = f"p{i:02d}"
+        names.append(name)
+        dem = (300 + 200 * np.sin(xx / 5 + i) * np.cos(yy / 7)).astype(np.float32)[None]
+        sar = np.stack([-12 + 6 * np.sin(xx / 3 + i), -20 + 4 * np.cos(yy / 4)])
+        sar = (sar + rng.normal(0, 1, sar.shape)).astype(np.float32)
+        optical = np.clip(np.stack([dem[0] / 3, 120 + 40 * np.sin(xx / 6), 90 + yy * 2]),
+                          0, 255).astype(np.uint8)
+        codes = np.zeros((1, SIZE, SIZE), np.uint8)
+        codes[0, :, 8:14] = 1
+        codes[0, :, 14:16] = 2
+        codes[0, 4:20, 22:30] = 3
+        for sub, data in (("sar", sar), ("dem", dem), ("optical", optical),
+                          ("distortion", codes)):
+            _write(root / sub / f"{name}.tif", data)
+    (root / "splits.json").write_text(json.dumps(
+        {"train": names[:6], "val": names[6:8], "test": names[8:]}))
+    return root
+
+
+def make_weights(folder: Path, name: str, seed: int = 0) -> Path:
+    """A tiny random-init model saved like a trained one."""
+    from sardine.core.models import build_model
+    from sardine.core.normalization import Normalization
+    from sardine.core.weights import WeightsMetadata, save_weights
+
+    torch.manual_seed(seed)
+    model = build_model(name, TINY[name]).eval()
+    path = folder / f"{name}.safetensors"
+    save_weights(path, model, WeightsMetadata(normalization=Normalization(dem_max_m=1000.0)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    return make_dataset(tmp_path_factory.mktemp("eval") / "data")
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_data):
+    root = tiny_data.parent
+    weights = [make_weights(root, "sardinet"), make_weights(root, "sardinet-late", 1)]
+    return tiny_data, weights
+
+
+def test_two_model_report_has_every_field(tiny, tmp_path):
+    data, weights = tiny
+    out = tmp_path / "report"
+    proc = run_cli("evaluate", "--weights", *map(str, weights), "--data", str(data),
+                   "--enhance", "none,laplacian,wiener", "--out", str(out), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["figure.png", "report.csv", "report.json",
+                                                     "report.md"]
+    assert [p for p in tmp_path.iterdir() if p != out] == []
+    # FID is skipped, and said so clearly, without Inception weights.
+    assert "--inception-weights" in proc.stderr + proc.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert report["fid"]["computed"] is False
+    assert report["dataset"]["patches"] == 2
+    assert report["dataset"]["split"] == "test"
+    assert "distortion masks" in report["dataset"]["distortion_source"]
+    rows = report["rows"]
+    assert [(r["model"], r["enhancement"]) for r in rows] == [
+        (m, e) for m in ("sardinet", "sardinet-late") for e in ("none", "laplacian", "wiener")]
+    for row in rows:
+        assert row["parameters"] > 0
+        assert set(row["metrics"]) == set(REGIONS)
+        for region in REGIONS:
+            values = row["metrics"][region]
+            assert values["pixels"] > 0
+            assert 0 < values["mse"] < 1 and -1 <= values["ssim"] <= 1 and values["psnr"] > 0
+        assert row["metrics"]["global"]["fid"] is None
+    assert rows[3]["conditioning_weights"] > 0
+
+    with (out / "report.csv").open() as handle:
+        lines = list(csv.DictReader(handle))
+    assert len(lines) == 6
+    for region in REGIONS:
+        for metric in ("mse", "ssim", "psnr"):
+            assert math.isfinite(float(lines[0][f"{region}_{metric}"]))
+    assert lines[0]["global_fid"] == ""
+
+    md = (out / "report.md").read_text()
+    assert "## Table 1" in md and "## Contrast enhancement" in md
+    for header in ("Global MSE", "Foreshortening SSIM", "Non-distorted PSNR", "Shadow MSE",
+                   "Global FID"):
+        assert header in md
+    table = md.split("## Table 1")[1].split("##")[0]
+    assert table.count("**") >= 2 * 12  # a best value per column (FID is n/a here)
+    assert "sardinet-late + wiener" in md
+
+
+def test_figure_is_a_picture_of_every_model(tiny, tmp_path):
+    from PIL import Image
+
+    data, weights = tiny
+    out = tmp_path / "o"
+    run_cli("evaluate", "--weights", *map(str, weights), "--data", str(data), "--split", "all",
+            "--figure-patches", "3", "--out", str(out), check=True)
+    with Image.open(out / "figure.png") as image:
+        width, height = image.size
+    assert width > 4 * height / 3  # 5 columns (SAR, DEM, 2 models, truth) over 3 rows
+    report = json.loads((out / "report.json").read_text())
+    assert report["dataset"]["patches"] == 10
+
+
+class _Grey(torch.nn.Module):
+    """A stand-in model that paints every pixel mid-grey, so its scores are known."""
+
+    def __init__(self):
+        from sardine.core.models import ModelSpec
+
+        super().__init__()
+        self.spec = ModelSpec("grey", "test", 2, False, 3)
+        self.bias = torch.nn.Parameter(torch.zeros(1))
+
+    def predict(self, sar, dem=None):
+        return torch.full((sar.shape[0], 3, *sar.shape[-2:]), 0.5)
+
+
+def test_loop_scores_match_an_independent_computation(tiny_data):
+    from sardine.core.normalization import Normalization
+    from sardine.training.eval_models import EvalModel
+    from sardine.training.evaluate import EvalOptions, evaluate_models
+
+    data = tiny_data
+    model = EvalModel("grey", None, _Grey(), Normalization())
+    report, figure = evaluate_models([], data, EvalOptions(batch=1), models=[model])
+    truth = np.stack([rasterio.open(data / "optical" / f"p0{i}.tif").read() / 255.0
+                      for i in (8, 9)])
+    codes = np.stack([rasterio.open(data / "distortion" / f"p0{i}.tif").read(1)
+                      for i in (8, 9)])
+    metrics = report["rows"][0]["metrics"]
+    assert metrics["global"]["mse"] == pytest.approx(float(np.mean((truth - 0.5) ** 2)))
+    shadow = np.broadcast_to((codes == 3)[:, None], truth.shape)
+    assert metrics["shadow"]["mse"] == pytest.approx(float(np.mean((truth[shadow] - 0.5) ** 2)))
+    assert metrics["foreshortening"]["pixels"] == int(np.isin(codes, (1, 2)).sum())
+    assert len(figure["predictions"]["grey"]) == len(figure["patches"]) == 2
+
+
+def test_errors_name_the_fix(tiny, tmp_path):
+    data, weights = tiny
+    proc = run_cli("evaluate", "--weights", str(tmp_path / "nope.safetensors"), "--data",
+                   str(data), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 1 and "does not exist" in proc.stderr
+    proc = run_cli("evaluate", "--weights", str(weights[0]), "--data", str(data),
+                   "--enhance", "sharpen", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 1 and "laplacian" in proc.stderr
+    proc = run_cli("evaluate", "--weights", str(weights[0]), "--data", str(data),
+                   "--inception-weights", str(tmp_path / "inception.safetensors"),
+                   "--out", str(tmp_path / "o"))
+    assert proc.returncode == 1 and "Inception" in proc.stderr
+
+
+def test_fid_is_reported_when_inception_weights_are_given(tiny_data, tmp_path):
+    """The FID path end to end, with random Inception weights (real ones are not shipped)."""
+    from safetensors.torch import save_file
+
+    from sardine.core.inception import InceptionV3
+    from sardine.core.normalization import Normalization
+    from sardine.training.eval_models import EvalModel
+    from sardine.training.evaluate import EvalOptions, evaluate_models
+
+    torch.manual_seed(0)
+    state = {k: v.contiguous() for k, v in InceptionV3().state_dict().items()}
+    inception = tmp_path / "inception.safetensors"
+    save_file(state, str(inception))
+    model = EvalModel("grey", None, _Grey(), Normalization())
+    options = EvalOptions(inception_weights=str(inception), figure_patches=0)
+    report, _ = evaluate_models([], tiny_data, options, models=[model])
+    assert report["fid"]["computed"] is True
+    assert "2 images per set" in report["fid"]["note"]
+    fid = report["rows"][0]["metrics"]["global"]["fid"]
+    assert math.isfinite(fid) and fid >= 0
