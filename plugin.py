@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qgis.core import QgsApplication
+from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QAction
 
@@ -33,8 +33,14 @@ class SardinePlugin:
     def initProcessing(self) -> None:  # noqa: N802 (QGIS's name)
         """Register the provider (QGIS desktop and ``qgis_process``)."""
         if self.provider is None:
-            self.provider = SardineProvider()
-            QgsApplication.processingRegistry().addProvider(self.provider)
+            provider = SardineProvider()
+            # The registry deletes a provider whose id is taken (another copy of Sardine).
+            if QgsApplication.processingRegistry().addProvider(provider):
+                self.provider = provider
+            else:
+                QgsMessageLog.logMessage("Another Sardine provider is already registered; "
+                                         "this copy's algorithms are not added.", "Sardine",
+                                         Qgis.Warning)
 
     def initGui(self) -> None:  # noqa: N802 (QGIS's name)
         from .ui.dock import SardineDock

@@ -27,6 +27,7 @@ from .geometry import AcquisitionGeometry
 from .grid import RasterGrid
 
 BLOCK = 1024  # core window size in pixels (a multiple of the 256-pixel GeoTIFF tiles)
+GDAL_CACHE_MB = 64
 MAX_MARGIN = 4096  # pixels; beyond this the margin is capped with a warning
 COLORS = {0: (255, 255, 255, 0), 1: (255, 190, 40, 255), 2: (220, 30, 30, 255),
           3: (40, 40, 120, 255), NODATA: (0, 0, 0, 0)}
@@ -79,7 +80,8 @@ def _relief(reader, grid: RasterGrid, feedback: Feedback) -> float:
     return 0.0 if not np.isfinite(low) else high - low
 
 
-def _write_metadata(dst, geometry: AcquisitionGeometry) -> None:
+def write_distortion_metadata(dst, geometry: AcquisitionGeometry) -> None:
+    """Codes, geometry and a colour table on an open distortion GeoTIFF (band 1)."""
     dst.set_band_description(1, f"distortion ({LEGEND})")
     dst.update_tags(DISTORTION_CODES=LEGEND, INCIDENCE_DEG=f"{geometry.incidence_deg:g}",
                     HEADING_DEG=f"{geometry.heading_deg:g}", LOOK=geometry.look,
@@ -98,6 +100,8 @@ def write_mask_raster(dem_path: str | os.PathLike, out_path: str | os.PathLike,
     dem_path = Path(dem_path)
     out = check_output_path(out_path, [dem_path])
     with ExitStack() as stack:
+        # A bounded GDAL block cache keeps memory independent of the raster's size.
+        stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB))
         reader = _open_reader(stack, dem_path, target)
         grid = RasterGrid.from_dataset(reader)
         grid.metric_pixel_size()  # refuses rotated or unit-less grids before any work
@@ -111,7 +115,7 @@ def write_mask_raster(dem_path: str | os.PathLike, out_path: str | os.PathLike,
         profile = grid.profile(dtype="uint8", count=1, nodata=NODATA)
         with atomic_output(out) as tmp:
             with rasterio.open(tmp, "w", **profile) as dst:
-                _write_metadata(dst, geometry)
+                write_distortion_metadata(dst, geometry)
                 for i, window in enumerate(blocks):
                     feedback.check_cancelled()
                     px, py = grid.metric_pixel_size(window.row_off + window.height / 2.0)

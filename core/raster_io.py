@@ -57,18 +57,6 @@ def read_valid(src, bands: tuple[int, ...], window: Window | None = None,
     return data, valid
 
 
-def decimated(src, bands: tuple[int, ...], max_side: int = 512) -> np.ndarray:
-    """A cheap whole-raster overview (C, h, w) float32, at most ``max_side`` pixels a side,
-    with nodata as NaN: enough to judge value ranges without reading the raster."""
-    scale = max(1.0, max(src.width, src.height) / max_side)
-    shape = (len(bands), max(1, round(src.height / scale)), max(1, round(src.width / scale)))
-    data = src.read(list(bands), out_shape=shape, out_dtype="float32",
-                    resampling=rasterio.enums.Resampling.nearest)
-    if src.nodata is not None and not math.isnan(src.nodata):
-        data[data == np.float32(src.nodata)] = np.nan
-    return data
-
-
 def nearest_fill(data: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Fill invalid pixels of (C, H, W) with the nearest valid pixel's value, in place.
 

@@ -1,8 +1,9 @@
 """Glue shared by Sardine's algorithms: QGIS feedback -> core feedback, core errors ->
 ``QgsProcessingException``, map layers -> file paths the core can open, and the model list.
 
-The engine (``sardine.core``) is imported inside functions only: the plugin must load, and
-say what to install, when torch or rasterio is missing from QGIS's Python.
+Only the core's pure-Python modules (errors, feedback) are imported here; the parts that need
+torch or rasterio are imported inside functions, so the plugin loads, and says what to
+install, when they are missing from QGIS's Python.
 """
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ def qgis_errors(feedback: QgsProcessingFeedback | None = None) -> Iterator[None]
 
 
 def layer_file(layer: QgsMapLayer | None, role: str) -> Path:
-    """The file behind a raster layer; refuse web, memory and database layers clearly."""
+    """The file behind a raster layer. Web, database, in-archive and in-container layers are
+    refused with what to do, since the engine reads plain raster files."""
     if layer is None:
         raise InputError(f"No {role} layer given.")
     provider = layer.providerType()
@@ -72,8 +74,16 @@ def layer_file(layer: QgsMapLayer | None, role: str) -> Path:
         raise InputError(f"The {role} layer '{layer.name()}' is a {kind} layer, not a file "
                          "GDAL can read. Save it as a GeoTIFF first (right-click > Export > "
                          "Save As...) and pick the saved layer.")
-    path = QgsProviderRegistry.instance().decodeUri("gdal", layer.source()).get("path") or ""
-    if not path or not (Path(path).is_file() or path.startswith("/vsi")):
+    parts = QgsProviderRegistry.instance().decodeUri("gdal", layer.source())
+    if parts.get("layerName"):
+        raise InputError(f"The {role} layer '{layer.name()}' is one raster inside a container "
+                         "file (GeoPackage, NetCDF...). Save it as a GeoTIFF first "
+                         "(right-click > Export > Save As...) and pick the saved layer.")
+    if parts.get("vsiPrefix"):
+        raise InputError(f"The {role} layer '{layer.name()}' is read from inside an archive "
+                         f"({layer.source()}); extract the raster and add the extracted file.")
+    path = parts.get("path") or ""
+    if not path or not Path(path).is_file():
         raise InputError(f"The {role} layer '{layer.name()}' is not a file on disk "
                          f"({layer.source()}); save it as a GeoTIFF first.")
     return Path(path)

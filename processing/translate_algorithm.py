@@ -160,7 +160,7 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
             return ok, message
         try:
             require_dependencies()
-            from ..core.translate.validate import validate  # imports torch
+            from ..core.translate import validate  # imports torch
 
             validate(self.build_params(parameters, context))
         except (SardineError, QgsProcessingException) as exc:
@@ -179,7 +179,7 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
         with qgis_errors(feedback):
-            from ..core.translate.engine import translate  # imports torch
+            from ..core.translate import translate  # imports torch
 
             params = self._params or self.build_params(parameters, context)
             result = translate(params, core_feedback(feedback))

@@ -3,6 +3,7 @@ the styled layers added (grouped with the mask); Cancel; refusals before anythin
 band guessing, the device picker and settings that survive a restart."""
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -187,3 +188,54 @@ def test_unload_during_a_run_cancels_it(qgis_iface, layers, fusion_weights,  # n
     assert set(QgsProject.instance().mapLayers()) == before
     assert list(tmp_path.iterdir()) == []
     assert QgsApplication.processingRegistry().providerById("sardine") is None
+
+
+def test_engine_error_reaches_the_message_bar(dock, layers, fusion_weights, qgis_iface,  # noqa: F811
+                                              monkeypatch, tmp_path):
+    import sardine.core.translate as engine
+    from sardine.core.errors import InputError
+
+    def fail(params, feedback=None, model=None):
+        raise InputError("The SAR raster is unreadable at row 7; re-export it as GeoTIFF.")
+
+    monkeypatch.setattr(engine, "translate", fail)
+    sar, dem = layers
+    _pick(dock, sar, dem, fusion_weights, tmp_path / "optical.tif")
+    assert dock.run() is True
+    wait_until(lambda: not dock.is_running())
+    assert any("unreadable at row 7" in m for m in _critical(qgis_iface))
+    assert "unreadable at row 7" in dock.status.text() and dock.run_button.isEnabled()
+
+
+def test_empty_output_means_a_temporary_file(dock, layers, fusion_weights):  # noqa: F811
+    sar, dem = layers
+    _pick(dock, sar, dem, fusion_weights, None)
+    assert dock.run() is True
+    wait_until(lambda: not dock.is_running())
+    (optical,) = QgsProject.instance().mapLayersByName("Sentinel-1 VH VV optical")
+    path = Path(optical.source())
+    assert path.is_file() and path.suffix == ".tif"
+    assert QgsProject.instance().layerTreeRoot().findGroup("Sentinel-1 VH VV optical") is None
+
+
+def test_model_picker_lists_bundled_models_with_descriptions(qgis_iface, fusion_weights,  # noqa: F811
+                                                             clean_settings, monkeypatch,
+                                                             tmp_path):
+    import sardine.core.bundled
+    from sardine.ui.dock import SardineDock
+
+    monkeypatch.setattr(sardine.core.bundled, "BUNDLED_DIR", tmp_path)
+    shutil.copy(fusion_weights, tmp_path / "tiny-late.safetensors")
+    dock = SardineDock(qgis_iface)
+    dock.refresh_environment()
+    form = dock.form
+    assert [form.model_combo.itemText(i) for i in range(form.model_combo.count())] == [
+        "tiny-late", "Weights file…"]
+    assert form.model_info.text().startswith("sardinet-late: VV,VH+DEM -> RGB, 10 m pixels")
+    assert not form.weights_widget.isEnabled()
+    assert form.choices().model == "tiny-late" and form.choices().weights == ""
+    form.model_combo.setCurrentIndex(1)
+    form.weights_widget.setFilePath(str(fusion_weights))
+    assert form.weights_widget.isEnabled() and "random test weights" in form.model_info.text()
+    assert form.choices().weights == str(fusion_weights) and form.choices().model == ""
+    dock.deleteLater()

@@ -106,13 +106,18 @@ def test_init_processing_alone_registers_provider_once():
 @pytest.fixture
 def without_engine(monkeypatch):
     """Simulate a QGIS whose Python has neither torch nor rasterio, and a fresh import of
-    the plugin's own modules (so nothing imported earlier hides a top-level import)."""
+    the plugin's own modules (so nothing imported earlier hides a top-level import).
+    Everything, parent packages' attributes included, is put back afterwards."""
     for name in ("torch", "rasterio"):
         monkeypatch.setitem(sys.modules, name, None)
     for name in list(sys.modules):
         if name.startswith(("sardine.plugin", "sardine.ui", "sardine.processing",
                             "sardine.core.translate", "sardine.core.bundled",
                             "sardine.core.models", "sardine.core.weights")):
+            parent, _, child = name.rpartition(".")
+            if hasattr(sys.modules.get(parent), child):
+                monkeypatch.setattr(sys.modules[parent], child, getattr(sys.modules[parent],
+                                                                        child))
             monkeypatch.delitem(sys.modules, name)
 
 

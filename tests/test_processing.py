@@ -7,6 +7,7 @@ provider) are imported by the dock and ``qgis_process`` tests too.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -148,6 +149,30 @@ def test_algorithms_declare_their_parameters(provider):
         p.name() for p in mask.parameterDefinitions()}
 
 
+def test_bundled_models_are_listed_described_and_run_by_name(
+        provider, qgis_processing_module, scene, fusion_weights, monkeypatch, tmp_path):
+    """Weights in ``resources/weights`` appear as MODEL choices, described in the help."""
+    import sardine.core.bundled
+
+    folder = tmp_path / "bundled"
+    folder.mkdir()
+    shutil.copy(fusion_weights, folder / "tiny-late.safetensors")
+    monkeypatch.setattr(sardine.core.bundled, "BUNDLED_DIR", folder)
+    try:
+        provider.refreshAlgorithms()
+        alg = QgsApplication.processingRegistry().algorithmById("sardine:translate")
+        assert alg.parameterDefinition("MODEL").options() == ["tiny-late"]
+        assert "tiny-late</i>: sardinet-late: VV,VH+DEM" in alg.shortHelpString()
+        out = tmp_path / "by_name.tif"
+        run_alg(qgis_processing_module, "sardine:translate", {
+            "SAR": str(scene.sar), "DEM": str(scene.dem), "MODEL": "tiny-late",
+            "TILE": 64, "OVERLAP": 8, "OUTPUT": str(out)})
+        assert QgsRasterLayer(str(out), "optical").isValid()
+    finally:
+        monkeypatch.undo()
+        provider.refreshAlgorithms()
+
+
 def test_distortion_mask_is_categorized(provider, qgis_processing_module, scene, tmp_path):
     out = tmp_path / "mask.tif"
     results = run_alg(qgis_processing_module, "sardine:distortion_mask", {
@@ -229,3 +254,20 @@ def test_fusion_model_without_dem_is_refused_before_running(provider, qgis_proce
         run_alg(qgis_processing_module, "sardine:translate", {
             "SAR": str(scene.sar), "WEIGHTS": str(fusion_weights), "OUTPUT": str(out)})
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("source", "provider", "says"), [
+    ("type=xyz&url=https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png", "wms", "WMS/WMTS/XYZ"),
+    ("GPKG:{folder}/rasters.gpkg:dem", "gdal", "inside a container file"),
+    ("/vsizip/{folder}/s1.zip/s1.tif", "gdal", "inside an archive"),
+    ("{folder}/missing.tif", "gdal", "not a file on disk"),
+])
+def test_layer_file_refusals_say_what_to_do(scene, source, provider, says):
+    from sardine.core.errors import InputError
+    from sardine.processing.common import layer_file
+
+    layer = QgsRasterLayer(source.format(folder=scene.folder), "picked", provider)
+    with pytest.raises(InputError, match=says) as refused:
+        layer_file(layer, "SAR")
+    assert "'picked'" in str(refused.value)
+    assert layer_file(QgsRasterLayer(str(scene.sar), "s1"), "SAR") == scene.sar

@@ -11,7 +11,6 @@ import pytest
 import rasterio
 import torch
 from affine import Affine
-
 from sardine.core.models import build_model
 from sardine.core.normalization import Normalization
 from sardine.core.weights import WeightsMetadata, save_weights
@@ -97,8 +96,9 @@ def make_scene(folder: Path, size: int = 192, pixel: float = 10.0, seed: int = 1
 
 
 def reference(model: torch.nn.Module, sar_db: np.ndarray, dem_m: np.ndarray | None,
-              pad: int) -> np.ndarray:
-    """Whole-image inference with the engine's reflect padding: uint8-rounded (3, H, W)."""
+              pad: int, rounded: bool = True) -> np.ndarray:
+    """Whole-image inference with the engine's reflect padding: (3, H, W) in DN, rounded
+    like the uint8 output, or in [0, 1] when not ``rounded``."""
     norm = Normalization()
     sar = np.pad(norm.sar_to_unit(sar_db), ((0, 0), (pad, pad), (pad, pad)), mode="reflect")
     dem = None
@@ -108,7 +108,8 @@ def reference(model: torch.nn.Module, sar_db: np.ndarray, dem_m: np.ndarray | No
     with torch.inference_mode():
         out = model.predict(torch.from_numpy(sar)[None], dem)[0].numpy()
     h, w = sar_db.shape[1:]
-    return np.rint(out[:, pad:pad + h, pad:pad + w] * 255.0)
+    out = out[:, pad:pad + h, pad:pad + w]
+    return np.rint(out * 255.0) if rounded else out
 
 
 def read(path: Path) -> tuple[np.ndarray, np.ndarray]:

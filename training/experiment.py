@@ -59,6 +59,27 @@ class ExperimentOptions:
             raise InputError(f"--seeds must be at least 1 (got {self.seeds}).")
 
 
+def read_config(text: str | None) -> dict:
+    """``--config``: an inline JSON object, or the path of a JSON file holding one."""
+    if not text:
+        return {}
+    try:
+        if text.lstrip().startswith("{"):
+            data = json.loads(text)
+        else:
+            data = json.loads(Path(text).expanduser().read_text())
+    except OSError as exc:
+        raise InputError(f"--config {text!r} is not a readable file ({exc}); give a JSON "
+                         "file or an inline JSON object.") from exc
+    except ValueError as exc:
+        raise InputError(f"--config is not valid JSON ({exc}); e.g. --config "
+                         '\'{"train": {"batch": 8}}\'.') from exc
+    if not isinstance(data, dict):
+        raise InputError("--config must be a JSON object with 'train', 'models' and/or "
+                         "'train_per_model'.")
+    return data
+
+
 def parse_config(data: dict | None) -> dict:
     """Split an ``--config`` object into ``train`` / ``models`` / ``train_per_model``."""
     data = dict(data or {})

@@ -162,9 +162,10 @@ def _models_table(rows: Sequence[dict]) -> str:
         time = row.get("train_seconds")
         time_text = "n/a"
         if time is not None and math.isfinite(_value(time)):
-            time_text = f"{_value(time):.0f}"
+            digits = 1 if _value(time) < 100 else 0
+            time_text = f"{_value(time):.{digits}f}"
             if _std(time) is not None:
-                time_text += f" ± {_std(time):.0f}"
+                time_text += f" ± {_std(time):.{digits}f}"
         lines.append(f"| {row['model']} | {row.get('parameters', 'n/a'):,} | "
                      f"{'n/a' if cond is None else f'{cond:,}'} | {row.get('seeds', 1)} | "
                      f"{time_text} |")

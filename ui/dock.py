@@ -19,6 +19,7 @@ from qgis.gui import QgisInterface, QgsDockWidget
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QShowEvent
 from qgis.PyQt.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -93,6 +94,7 @@ class SardineDock(QgsDockWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
         scroll = QScrollArea()
+        scroll.setFrameShape(QFrame.NoFrame)
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
         self.setWidget(scroll)
@@ -168,9 +170,8 @@ class SardineDock(QgsDockWidget):
         """Validate everything first (nothing starts on bad input), then start the task."""
         if self.is_running():
             return False
-        if not self._env_checked and self.refresh_environment():
-            self._fail(self.banner.text())
-            return False
+        if not self._env_checked:
+            self.refresh_environment()
         missing = missing_packages()
         if missing:
             self._fail(missing_message(missing))
@@ -215,6 +216,7 @@ class SardineDock(QgsDockWidget):
     def _on_finished(self, request: TranslateRequest, ok: bool, results: dict, error: str,
                      cancelled: bool) -> None:
         self._set_running(False)
+        warnings = self._run.feedback.warnings if self._run is not None else []
         self._run = None
         if cancelled:
             self.progress.setValue(0)
@@ -231,8 +233,10 @@ class SardineDock(QgsDockWidget):
             self._fail(str(exc))
             return
         self.progress.setValue(100)
+        note = (f" {len(warnings)} warning(s) in the log panel (Sardine tab): {warnings[-1]}"
+                if warnings else "")
         self.status.setText(f"Done: added '{added.optical.name()}'"
-                            + (" and its distortion mask." if added.distortion else "."))
+                            + (" and its distortion mask." if added.distortion else ".") + note)
         self._message(f"Added '{added.optical.name()}'.", Qgis.Success)
 
     # --- feedback to the analyst ----------------------------------------------------------

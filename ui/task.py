@@ -66,8 +66,10 @@ class AlgorithmRun(QObject):
         self._task: QgsProcessingAlgRunnerTask | None = QgsProcessingAlgRunnerTask(
             algorithm, parameters, self.context, self.feedback)
         self._task.executed.connect(self._on_executed)
+        # The runner cancels its own feedback when the algorithm fails to prepare: only a
+        # cancel after that (Cancel button, or the task manager's) counts as the user's.
+        self._prepared = not self.feedback.isCanceled()
         self.running = False
-        self.cancel_requested = False
 
     def start(self) -> None:
         """Hand the task to QGIS's task manager (it shows in the status bar too)."""
@@ -86,7 +88,6 @@ class AlgorithmRun(QObject):
 
     def cancel(self) -> None:
         """Ask the algorithm to stop at its next check; ``finished`` follows."""
-        self.cancel_requested = True
         self.feedback.cancel()
 
     @pyqtSlot(float)
@@ -97,9 +98,7 @@ class AlgorithmRun(QObject):
     def _on_executed(self, ok: bool, results: dict) -> None:
         self.running = False
         self._task = None  # the task manager deletes it
-        # The runner also cancels its feedback when preparation fails: only a cancel the
-        # user asked for counts as one.
-        cancelled = self.cancel_requested
+        cancelled = self._prepared and self.feedback.isCanceled()
         ok = ok and not self.feedback.isCanceled()
         error = "" if ok else (self.feedback.errors[-1] if self.feedback.errors else
                                "The algorithm stopped without a message; see the log.")

@@ -27,13 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...training.experiment import Experiment, ExperimentOptions, parse_config
+    from ...training.experiment import Experiment, ExperimentOptions, parse_config, read_config
     from ...training.report import markdown_table
-    from ...training.trainer import config_from_json
     from ..progress import cli_feedback
 
     evaluation = options_from(args)
-    config = parse_config(config_from_json(args.config))
+    config = parse_config(read_config(args.config))
     if args.device != "auto":
         config["train"].setdefault("device", args.device)
     options = ExperimentOptions(models=args.models, seeds=args.seeds, epochs=args.epochs,

@@ -17,8 +17,8 @@ from .params import DEVICES, ENHANCEMENTS, TranslateParams, TranslateResult
 _LAZY = {
     "translate": ".engine",
     "edge_pad": ".engine",
-    "validate": ".validate",
-    "ValidationReport": ".validate",
+    "validate": ".preflight",
+    "ValidationReport": ".preflight",
     "LoadedModel": ".model_info",
     "ModelInfo": ".model_info",
     "load_model": ".model_info",

@@ -22,7 +22,7 @@ from rasterio.windows import Window
 from ..enhance import enhance, enhancement_margin
 from ..feedback import Feedback
 from ..raster_io import nearest_fill, read_valid
-from .validate import ValidationReport
+from .preflight import ValidationReport
 from .writer import (
     INTERMEDIATE_SCALE,
     TIFF_BLOCK,

@@ -20,8 +20,8 @@ from rasterio.windows import Window
 
 from ..normalization import linear_to_db
 from ..raster_io import nearest_fill, read_valid
+from .preflight import ValidationReport
 from .tiling import Block, TileLayout, reflect_index
-from .validate import ValidationReport
 
 # Heights outside this range are voids written without a nodata tag (e.g. -32768).
 DEM_VALID_RANGE_M = (-1000.0, 9000.0)
@@ -29,12 +29,39 @@ DEM_VALID_RANGE_M = (-1000.0, 9000.0)
 
 @dataclass
 class BlockInput:
+    """One block's model inputs, kept as spans (the tiles are cut just before the model,
+    so the queues hold no duplicated overlaps)."""
+
     block: Block
-    sar: np.ndarray  # (n, C, T, T) float32 unit-scaled
-    dem: np.ndarray | None  # (n, 1, T, T) float32 unit-scaled
+    sar: np.ndarray  # (C, T, span) float32 unit-scaled
+    dem: np.ndarray | None  # (1, T, span) float32 unit-scaled
     active: np.ndarray  # (n,) bool: tiles with at least one valid pixel
     window: tuple[int, int, int, int] | None  # final region in image rows/cols
     valid: np.ndarray | None  # (rows, cols) bool for ``window``
+    stride: int
+    tile: int
+
+    def tiles(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(k, C, T, T) SAR and (k, 1, T, T) DEM tiles for the tile indices ``which``."""
+        s, t = self.stride, self.tile
+        sar = np.stack([self.sar[:, :, j * s:j * s + t] for j in which])
+        dem = None if self.dem is None else \
+            np.stack([self.dem[:, :, j * s:j * s + t] for j in which])
+        return sar, dem
+
+
+def _take(array: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``array[:, rows][:, :, cols]``: a view when both are plain ranges (no reflection),
+    else one copy."""
+    def as_slice(index: np.ndarray) -> slice | None:
+        if index.size and (np.diff(index) == 1).all():
+            return slice(int(index[0]), int(index[-1]) + 1)
+        return None
+
+    rs, cs = as_slice(rows), as_slice(cols)
+    if rs is not None and cs is not None:
+        return array[:, rs, cs]
+    return array[np.ix_(np.arange(array.shape[0]), rows, cols)]
 
 
 class BlockReader:
@@ -77,36 +104,29 @@ class BlockReader:
         r0, r1 = int(rows.min()), int(rows.max()) + 1
         c0, c1 = int(cols.min()), int(cols.max()) + 1
         window = Window(c0, r0, c1 - c0, r1 - r0)
-        sar, valid = read_valid(self.sar, self._sar_bands(), window, self._sar_nodata,
-                                self._sar_mask)
+        sar, sar_valid = read_valid(self.sar, self.plan.sar_bands, window, self._sar_nodata,
+                                    self._sar_mask)
         if self.plan.sar_linear:
             sar = linear_to_db(sar)
-        unit = self.norm.sar_to_unit(sar)
-        dem_unit = None
+        sar = nearest_fill(self.norm.sar_to_unit(sar), sar_valid)
+        valid = sar_valid
+        dem = None
         if self.dem is not None:
-            dem, dem_valid = read_valid(self.dem, (1,), window, None, False)
+            heights, dem_valid = read_valid(self.dem, (1,), window, None, False)
             lo, hi = DEM_VALID_RANGE_M
-            dem_valid &= (dem[0] >= lo) & (dem[0] <= hi)
-            valid &= dem_valid
-            dem_unit = self.norm.dem_to_unit(dem)
-            nearest_fill(dem_unit, dem_valid)
-        nearest_fill(unit, valid)
+            dem_valid &= (heights[0] >= lo) & (heights[0] <= hi)
+            valid = sar_valid & dem_valid
+            dem = nearest_fill(self.norm.dem_to_unit(heights), dem_valid)
+            del heights
         final = lay.image_window(block.final_rows, block.final_cols)
         final_valid = None
         if final is not None:
             fr0, fr1, fc0, fc1 = final
             final_valid = valid[fr0 - r0:fr1 - r0, fc0 - c0:fc1 - c0].copy()
         ri, ci = rows - r0, cols - c0
-        grid_valid = valid[np.ix_(ri, ci)]
-        tiles = self._cut(unit[:, ri][:, :, ci], block)
-        dem_tiles = self._cut(dem_unit[:, ri][:, :, ci], block) if dem_unit is not None else None
-        active = self._cut(grid_valid[None], block).reshape(block.n_tiles, -1).any(axis=1)
-        return BlockInput(block, tiles, dem_tiles, active, final, final_valid)
-
-    def _sar_bands(self) -> tuple[int, ...]:
-        return self.plan.sar_bands
-
-    def _cut(self, array: np.ndarray, block: Block) -> np.ndarray:
-        """(C, T, span) -> (n, C, T, T) tiles at the layout's stride."""
-        s, t = self.layout.stride, self.layout.tile
-        return np.stack([array[:, :, j * s:j * s + t] for j in range(block.n_tiles)])
+        span_valid = _take(valid[None], ri, ci)[0]
+        s, t = lay.stride, lay.tile
+        active = np.array([span_valid[:, j * s:j * s + t].any() for j in range(block.n_tiles)])
+        return BlockInput(block, _take(sar, ri, ci),
+                          None if dem is None else _take(dem, ri, ci),
+                          active, final, final_valid, s, t)

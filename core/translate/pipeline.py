@@ -11,6 +11,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +19,9 @@ import rasterio
 
 from ..feedback import Feedback
 from .inputs import BlockInput, BlockReader
+from .preflight import ValidationReport
 from .runner import TileRunner
-from .tiling import Blender, TileLayout
-from .validate import ValidationReport
+from .tiling import Blender, Block, TileLayout
 from .writer import (
     StripWriter,
     build_overviews,
@@ -67,6 +68,14 @@ class _Stage:
         return _END
 
 
+@dataclass
+class _Done:
+    block: Block
+    window: tuple[int, int, int, int] | None
+    valid: np.ndarray | None
+    rgb: np.ndarray  # (n, 3, T, T) model output
+
+
 def run_tiles(plan: ValidationReport, layout: TileLayout, runner: TileRunner,
               out_path: Path, final: bool, feedback: Feedback,
               progress: Callable[[float], None], tags: dict[str, str] | None = None,
@@ -110,7 +119,9 @@ def run_tiles(plan: ValidationReport, layout: TileLayout, runner: TileRunner,
                 break
             feedback.check_cancelled()
             rgb = _predict(runner, item, layout.tile)
-            if not stage.put(out_q, (item, rgb)):
+            done_item = _Done(item.block, item.window, item.valid, rgb)
+            del item  # the writer needs no inputs: free them before waiting on it
+            if not stage.put(out_q, done_item):
                 break
             done += 1
             progress(0.95 * done / len(blocks))
@@ -133,14 +144,12 @@ def run_tiles(plan: ValidationReport, layout: TileLayout, runner: TileRunner,
 
 def _predict(runner: TileRunner, item: BlockInput, tile: int) -> np.ndarray:
     """Model output for the block's tiles; tiles without any valid pixel are skipped."""
-    n = item.block.n_tiles
-    rgb = np.zeros((n, 3, tile, tile), dtype=np.float32)
-    active = item.active
-    if active.all():
-        return runner(item.sar, item.dem)
-    if active.any():
-        rgb[active] = runner(item.sar[active], item.dem[active] if item.dem is not None
-                             else None)
+    rgb = np.zeros((item.block.n_tiles, 3, tile, tile), dtype=np.float32)
+    active = np.flatnonzero(item.active)
+    for start in range(0, active.size, runner.batch):
+        which = active[start:start + runner.batch]
+        sar, dem = item.tiles(which)
+        rgb[which] = runner(sar, dem)
     return rgb
 
 
@@ -153,14 +162,15 @@ def _write(plan: ValidationReport, layout: TileLayout, out_path: Path, final: bo
         if final:
             describe_final(dst, tags)
         blender = Blender(layout)
-        strips = StripWriter(dst, 4, "uint8" if final else "uint16", write_mask=final)
+        strips = StripWriter(dst, 4, "uint8" if final else "uint16", write_mask=final,
+                             region_rows=layout.stride)
         pad = layout.pad
         while True:
             got = stage.get(out_q)
             if got is _END:
                 break
-            item, rgb = got
-            region = blender.add(item.block, rgb)
+            item = got
+            region = blender.add(item.block, item.rgb)
             if item.window is None:
                 continue
             r0, r1, c0, c1 = item.window

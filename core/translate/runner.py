@@ -107,35 +107,44 @@ class TileRunner:
             try:
                 out[i:i + b] = self._forward(sar[i:i + b],
                                              dem[i:i + b] if dem is not None else None)
+                i += b
+                continue
             except oom as exc:
-                self._pinned.clear()
-                if self.device.type == "cuda":
-                    torch.cuda.empty_cache()
                 if b == 1:
                     raise InputError(
                         f"The {self.device.type.upper()} ran out of memory even for one tile of "
                         f"{sar.shape[-1]} pixels; use a smaller --tile (e.g. 256) or "
                         "--device cpu.") from exc
-                self.batch = max(1, b // 2)
-                if self.on_halve is not None:
-                    self.on_halve(self.batch)
-                continue
-            i += b
+            # Outside the except clause: the failed pass's tensors (held by the traceback)
+            # are gone, so the cache can really be emptied before retrying.
+            self._pinned.clear()
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
+            self.batch = max(1, b // 2)
+            if self.on_halve is not None:
+                self.on_halve(self.batch)
         return out
 
 
 class torch_threads:  # noqa: N801 (used as a context manager, reads like one)
-    """Set torch's intra-op threads for the run and restore them afterwards."""
+    """For the run: torch's intra-op threads = the usable cores on CPU (or ``threads``);
+    cuDNN autotuning on CUDA (every tile has the same shape). Restored afterwards."""
 
     def __init__(self, device: torch.device, threads: int | None = None) -> None:
         self.wanted = threads or (usable_cores() if device.type == "cpu" else None)
         self.previous = torch.get_num_threads()
+        self.cuda = device.type == "cuda"
+        self.previous_benchmark = torch.backends.cudnn.benchmark
 
     def __enter__(self) -> torch_threads:
         if self.wanted:
             torch.set_num_threads(int(self.wanted))
+        if self.cuda:
+            torch.backends.cudnn.benchmark = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.wanted:
             torch.set_num_threads(self.previous)
+        if self.cuda:
+            torch.backends.cudnn.benchmark = self.previous_benchmark

@@ -9,7 +9,7 @@ from rasterio.windows import Window
 from ..grid import RasterGrid
 from ..raster_io import read_valid
 
-SAMPLE_WINDOWS = 5  # per side
+SAMPLE_WINDOWS = 3  # per side (each window may decode a whole input block)
 SAMPLE_SIZE = 64  # pixels per window side
 COVERAGE_POINTS = 48  # per side
 

@@ -41,8 +41,7 @@ def work_grid_for(sar: RasterGrid, model_pixel_m: float | None, warnings: list[s
                        f"{model_pixel_m:g} m for the model")
     if not reasons:
         return sar
-    factor = 1.0 if crs.is_geographic else float(crs.linear_units_factor[1])
-    res = target / factor
+    res = target / float(crs.linear_units_factor[1])  # metres -> the CRS's linear unit
     transform, width, height = calculate_default_transform(
         sar.crs, crs, sar.width, sar.height, *sar.bounds, resolution=(res, res))
     warnings.append(f"The SAR raster {sar_path.name} is translated on another grid because "

@@ -104,31 +104,33 @@ class StripWriter:
     """Writes row-major regions as full-width strips aligned to the TIFF tile height.
 
     ``write_mask``: the last band of each region is written as the GDAL mask band (the
-    final output) instead of as a band (the intermediate's alpha).
+    final output) instead of as a band (the intermediate's alpha). ``region_rows``: the
+    tallest region that will be put; the buffer holds one TIFF tile row more than that and
+    is allocated once.
     """
 
-    def __init__(self, dst, bands: int, dtype: str, write_mask: bool) -> None:
+    def __init__(self, dst, bands: int, dtype: str, write_mask: bool, region_rows: int
+                 ) -> None:
         self.dst = dst
-        self.bands = bands
         self.write_mask = write_mask
         self.width, self.height = dst.width, dst.height
         self.block = TIFF_BLOCK
-        self._buf = np.zeros((bands, 0, self.width), dtype=dtype)
+        rows = min(self.height, self.block + region_rows)
+        self._buf = np.zeros((bands, rows, self.width), dtype=dtype)
         self._top = 0  # image row of the buffer's first row
-        self._done_cols = 0
+        self._filled = 0  # rows of the buffer holding data
         self._rows = (0, 0)
+        self._done_cols = 0
 
     def put(self, row0: int, row1: int, col0: int, col1: int, data: np.ndarray) -> None:
         """Add region rows [row0, row1) x cols [col0, col1) with ``data`` (bands, h, w)."""
         if (row0, row1) != self._rows:
             self._rows = (row0, row1)
             self._done_cols = 0
-        need = row1 - self._top
-        if need > self._buf.shape[1]:
-            grown = np.zeros((self.bands, need, self.width), dtype=self._buf.dtype)
-            grown[:, :self._buf.shape[1]] = self._buf
-            self._buf = grown
+        if row1 - self._top > self._buf.shape[1]:
+            raise ValueError(f"region rows {row0}:{row1} exceed the strip buffer")
         self._buf[:, row0 - self._top:row1 - self._top, col0:col1] = data
+        self._filled = max(self._filled, row1 - self._top)
         self._done_cols = max(self._done_cols, col1)
         if self._done_cols >= self.width:
             self._flush(row1)
@@ -146,11 +148,15 @@ class StripWriter:
             self.dst.write_mask(chunk[-1], window=window)
         else:
             self.dst.write(chunk, window=window)
-        self._buf = self._buf[:, n:].copy()
+        rest = self._filled - n
+        if rest > 0:
+            self._buf[:, :rest] = self._buf[:, n:n + rest]
+        self._buf[:, max(rest, 0):] = 0
+        self._filled = max(rest, 0)
         self._top = end
 
     def close(self) -> None:
-        if self._top < self.height and self._buf.shape[1]:
+        if self._top < self.height and self._filled:
             self._flush(self.height)
 
 

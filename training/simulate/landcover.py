@@ -22,6 +22,11 @@ WATER, MEADOW, FIELDS, FOREST, ROCK, SCREE, SNOW, BUILT = 1, 2, 3, 4, 5, 6, 7, 8
 LEGEND: dict[int, str] = {0: "nodata", WATER: "water", MEADOW: "meadow", FIELDS: "fields",
                           FOREST: "forest", ROCK: "rock", SCREE: "scree", SNOW: "snow",
                           BUILT: "built-up"}
+# Colour table of landcover.tif (QGIS shows it as a paletted layer).
+COLOURS: dict[int, tuple[int, int, int, int]] = {
+    0: (0, 0, 0, 0), WATER: (30, 80, 200, 255), MEADOW: (170, 210, 90, 255),
+    FIELDS: (240, 200, 90, 255), FOREST: (20, 110, 40, 255), ROCK: (130, 130, 130, 255),
+    SCREE: (200, 185, 160, 255), SNOW: (250, 250, 255, 255), BUILT: (210, 40, 40, 255)}
 # Crops of field parcels (``Cover.crop``): they differ in colour and in backscatter.
 BARE_SOIL, GREEN_CROP, RIPE_CROP, GRASSLAND = 0, 1, 2, 3
 CROP_WEIGHTS = (0.25, 0.35, 0.2, 0.2)
@@ -86,11 +91,13 @@ def _villages(classes: np.ndarray, slope: np.ndarray, lakes: np.ndarray, pixel_s
     built = np.zeros((h, w), bool)
     streets = np.zeros((h, w), bool)
     azimuth = np.full((h, w), np.nan, dtype=np.float32)
-    flat = (slope < 6.0) & ~ndimage.binary_dilation(lakes, iterations=3)
-    flat &= classes == FIELDS
-    candidates = np.flatnonzero(flat.ravel())
-    if candidates.size == 0:
+    flat = (slope < 8.0) & ~ndimage.binary_dilation(lakes, iterations=3)
+    flat &= (classes == FIELDS) | (classes == MEADOW)
+    room = ndimage.distance_transform_edt(flat) * pixel_size  # metres to the nearest slope
+    if room.max() < 2.0 * pixel_size:
         return built, streets, azimuth
+    # Villages stand where the valley floor is widest.
+    candidates = np.flatnonzero((room >= 0.6 * min(room.max(), 200.0)).ravel())
     count = int(rng.integers(1, 5)) if h * w * pixel_size ** 2 > 4e6 else 1
     rows, cols = np.mgrid[0:h, 0:w].astype(np.float32) * pixel_size
     edge = spectral_noise((h, w), pixel_size, rng, beta=2.0, corner_m=300.0)

@@ -12,18 +12,20 @@ import numpy as np
 
 from ...core.atomic import atomic_output, check_output_path
 from ...core.distortion import FORESHORTENING, LAYOVER, SHADOW
-from ...core.normalization import DEFAULT_DB_RANGES
 from .optical import hillshade
 from .scene import Scene
 
-VV_RANGE_DB = DEFAULT_DB_RANGES["VV"]  # the ranges the models see (core/normalization.py)
-VH_RANGE_DB = DEFAULT_DB_RANGES["VH"]
 MASK_COLOURS = {FORESHORTENING: (1.0, 0.75, 0.15), LAYOVER: (0.86, 0.12, 0.12),
                 SHADOW: (0.15, 0.2, 0.65)}
 
 
-def _unit(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    return np.clip((np.nan_to_num(values, nan=lo) - lo) / (hi - lo), 0.0, 1.0)
+def _stretch(values: np.ndarray) -> np.ndarray:
+    """2 to 98 % percentile stretch to [0, 1], as for a quick-look; NaN becomes 0."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return np.zeros(values.shape)
+    lo, hi = np.percentile(finite, [2.0, 98.0])
+    return np.clip((np.nan_to_num(values, nan=lo) - lo) / max(hi - lo, 1e-6), 0.0, 1.0)
 
 
 def _shrink(image: np.ndarray, factor: int) -> np.ndarray:
@@ -37,7 +39,7 @@ def _shrink(image: np.ndarray, factor: int) -> np.ndarray:
 
 def panels(scene: Scene) -> list[tuple[str, np.ndarray]]:
     """The four (title, RGB float image in [0, 1]) panels."""
-    sar = np.stack([_unit(scene.sar_db[0], *VV_RANGE_DB), _unit(scene.sar_db[1], *VH_RANGE_DB),
+    sar = np.stack([_stretch(scene.sar_db[0]), _stretch(scene.sar_db[1]),
                     np.zeros(scene.sar_db.shape[1:])], axis=-1)
     dem = np.nan_to_num(scene.dem, nan=float(np.nanmin(scene.dem)))
     shade = np.clip(hillshade(dem, scene.grid.pixel_size[0], 315.0, 45.0) * 0.75, 0.0, 1.0)
@@ -50,7 +52,8 @@ def panels(scene: Scene) -> list[tuple[str, np.ndarray]]:
         masks[scene.distortion == code] = colour
     g = scene.geometry
     return [
-        (f"SAR [VV, VH, 0] (inc. {g.incidence_deg:g}, heading {g.heading_deg:g})", sar),
+        (f"SAR [VV, VH, 0] dB, 2-98 % stretch (inc. {g.incidence_deg:g}, "
+         f"heading {g.heading_deg:g})", sar),
         (f"DEM hillshade ({np.nanmin(scene.dem):.0f} to {np.nanmax(scene.dem):.0f} m)", relief),
         ("optical (RGB)", optical),
         ("masks: foreshortening, layover, shadow", masks),

@@ -109,7 +109,8 @@ def simulate_sar(dem: np.ndarray, cover: Cover, pixel_size: float,
     layover, shadow = range_line_flags(heights, frame.ground_range(), geometry.incidence_deg,
                                        known)
     step = frame.step
-    s = frame.ground_range()[None, :] / step - heights * (math.cos(theta) / (step * math.sin(theta)))
+    # Slant range in cells of a flat sample's width (step sin theta).
+    s = frame.ground_range()[None, :] / step - heights / (step * math.tan(theta))
     s = s - s.min() + 2.0
     lit = (known & ~shadow).astype(np.float64)
     cells = bin_slant_range(s, [frame.to_frame(p) * lit for p in power])

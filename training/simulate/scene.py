@@ -57,7 +57,7 @@ class SceneSpec:
                              "IW GRD has about 4.4.")
         if self.dem_path is not None:
             self.dem_path = Path(self.dem_path)
-        self.geometry  # validates incidence and look
+        _ = self.geometry  # validates incidence and look
 
     @property
     def geometry(self) -> AcquisitionGeometry:

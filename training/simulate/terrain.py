@@ -95,18 +95,20 @@ def _drainage_area(order: list[int], receiver: list[int], cell_m: float) -> list
 
 def erode(z: np.ndarray, cell_m: float, steps: int = EROSION_STEPS,
           k: float = EROSION_K) -> np.ndarray:
-    """Stream-power incision plus hillslope diffusion on a coarse grid."""
+    """Stream-power incision plus hillslope diffusion on a coarse grid. Cells below their
+    spill level lie in a lake and are not incised (so no straight channels cross the flat
+    flooded surface); lakes drain as their outlets cut down."""
     h, w = z.shape
     diagonal = cell_m * 2.0 ** 0.5
     for _ in range(steps):
-        order, receiver, _, width = _priority_flood(z)
+        order, receiver, spill, width = _priority_flood(z)
         area = _drainage_area(order, receiver, cell_m)
         padded = np.zeros((h + 2, w + 2))
         padded[1:-1, 1:-1] = z
         level = padded.ravel().tolist()
         for cell in order:
             to = receiver[cell]
-            if to < 0:
+            if to < 0 or spill[cell] > level[cell]:  # outlets; lake beds do not erode
                 continue
             dist = cell_m if abs(cell - to) in (1, width) else diagonal
             f = k * area[cell] ** 0.5 / dist
@@ -185,15 +187,19 @@ def _lakes_from_spill(dem: np.ndarray, eroded: np.ndarray, spill: np.ndarray,
     index = np.arange(1, count + 1)
     keep = np.concatenate([[False], ndimage.maximum(depth, labels, index) >= MIN_LAKE_DEPTH_M])
     level = np.concatenate([[-np.inf], to_metres(ndimage.maximum(spill, labels, index))])
-    labels = ndimage.grey_dilation(np.where(keep[labels], labels, 0), size=(3, 3))
+    core = np.where(keep[labels], labels, 0)
+    grown = ndimage.grey_dilation(core, size=(5, 5))  # room for the shoreline contour
     h, w = dem.shape
-    rows = np.minimum(((np.arange(h) + 0.5) * labels.shape[0] / h).astype(int), labels.shape[0] - 1)
-    cols = np.minimum(((np.arange(w) + 0.5) * labels.shape[1] / w).astype(int), labels.shape[1] - 1)
-    fine_level = level[labels[rows[:, None], cols[None, :]]]
+    rows = np.minimum(((np.arange(h) + 0.5) * core.shape[0] / h).astype(int), core.shape[0] - 1)
+    cols = np.minimum(((np.arange(w) + 0.5) * core.shape[1] / w).astype(int), core.shape[1] - 1)
+    fine_level = level[grown[rows[:, None], cols[None, :]]]
     lakes = dem < fine_level
     parts, n_parts = ndimage.label(lakes)
     sizes = np.bincount(parts.ravel(), minlength=n_parts + 1) * pixel_size ** 2
-    lakes &= (sizes >= MIN_LAKE_AREA_M2)[parts]
+    in_core = np.zeros(n_parts + 1, bool)
+    in_core[np.unique(parts[core[rows[:, None], cols[None, :]] > 0])] = True
+    lakes &= ((sizes >= MIN_LAKE_AREA_M2) & in_core)[parts]
+    lakes &= parts > 0
     return np.where(lakes, fine_level, dem), lakes
 
 
@@ -239,7 +245,7 @@ def generate_terrain(shape: tuple[int, int], pixel_size: float, rng: np.random.G
         median = float(np.median(np.hypot(gx, gy)))
         relief *= min(1.0, MAX_MEDIAN_GRADIENT / max(median, 1e-9))
         if extent >= 10000.0:
-            relief = max(relief, 1600.0)
+            relief = max(relief, 1800.0)
 
     def to_metres(values):
         return base + (values - low) / span * relief

@@ -1,0 +1,55 @@
+"""``sardine simulate``: one simulated scene (SAR, DEM, optical, land cover, masks)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ...core.geometry import LOOKS
+from ...training.simulate import SceneSpec, simulate_scene, write_scene
+from ...training.simulate.sar import DEFAULT_LOOKS
+from ..progress import cli_feedback
+
+NAME = "simulate"
+HELP = "simulate a Sentinel-1 VV/VH, DEM and optical scene over real or generated mountains"
+
+
+def add_scene_arguments(parser: argparse.ArgumentParser, size: int) -> None:
+    """Options shared with ``simulate-dataset``."""
+    parser.add_argument("--size", type=int, default=size, metavar="N",
+                        help=f"scene width and height in pixels (default {size})")
+    parser.add_argument("--pixel-size", type=float, default=10.0, metavar="M",
+                        help="pixel size in metres (default 10)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--incidence", type=float, default=39.0, metavar="DEG",
+                        help="incidence angle on flat ground (default 39)")
+    parser.add_argument("--heading", type=float, default=190.0, metavar="DEG",
+                        help="platform heading from north (default 190, S1 descending)")
+    parser.add_argument("--look", choices=LOOKS, default="right", help="look side (right)")
+    parser.add_argument("--looks", type=float, default=DEFAULT_LOOKS,
+                        help=f"equivalent number of looks of the speckle (default {DEFAULT_LOOKS})")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", required=True, type=Path, help="output folder")
+    parser.add_argument("--dem", type=Path, default=None,
+                        help="real DEM GeoTIFF (any CRS); default: generated mountains")
+    add_scene_arguments(parser, 1024)
+    parser.add_argument("--preview", action="store_true",
+                        help="also write preview.png (SAR | hillshade | optical | masks)")
+
+
+def run(args: argparse.Namespace) -> int:
+    spec = SceneSpec(size=args.size, pixel_size=args.pixel_size, seed=args.seed,
+                     incidence=args.incidence, heading=args.heading, look=args.look,
+                     looks=args.looks, dem_path=args.dem)
+    with cli_feedback("simulate") as feedback:
+        scene = simulate_scene(spec, feedback)
+        paths = write_scene(scene, args.out)
+    if args.preview:
+        from ...training.simulate.preview import render_preview
+
+        paths["preview"] = render_preview(scene, Path(args.out) / "preview.png")
+    for name, path in paths.items():
+        print(f"{name}: {path}")
+    print(f"simulated in {scene.seconds:.1f} s")
+    return 0

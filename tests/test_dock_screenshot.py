@@ -1,0 +1,58 @@
+"""The dock lays out and renders (offscreen): every section visible, nothing clipped.
+
+With ``SARDINE_DOCK_SCREENSHOT=PATH`` the rendering is also saved to ``PATH``; that is how
+``docs/dock.png`` is made, under Xvfb with a real window style:
+
+    env -u QT_QPA_PLATFORM SARDINE_DOCK_SCREENSHOT=docs/dock.png xvfb-run -a \
+        .venv/bin/python -m pytest tests/test_dock_screenshot.py -o qgis_gui_enabled=true -q
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from qgis.core import QgsProject, QgsRasterLayer
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtWidgets import QApplication, QMainWindow
+from sardine.ui.dock import SardineDock
+from test_dock import clean_settings  # noqa: F401
+from test_processing import scene  # noqa: F401
+
+WIDTH = 400  # a typical dock width on a laptop screen
+
+
+def test_dock_renders(scene, qgis_new_project, tmp_path, clean_settings):  # noqa: F811
+    sar = QgsRasterLayer(str(scene.sar), "S1A_IW_GRDH_20230612_VV_VH")
+    dem = QgsRasterLayer(str(scene.dem), "Copernicus DEM GLO-30")
+    QgsProject.instance().addMapLayers([sar, dem])
+    window = QMainWindow()
+    dock = SardineDock(None, window)
+    window.addDockWidget(Qt.RightDockWidgetArea, dock)
+    dock.refresh_environment()
+    form = dock.form
+    form.sar_combo.setLayer(sar)
+    form.dem_combo.setLayer(dem)
+    form.distortion_box.setChecked(True)
+    form.output_widget.setFilePath("/data/slopes/2023-06-12_optical.tif")
+    # What the analyst sees while a translation runs.
+    dock.progress.setValue(42)
+    dock.status.setText("Translating S1A_IW_GRDH_20230612_VV_VH.tif…")
+    dock.run_button.setEnabled(False)
+    dock.cancel_button.setEnabled(True)
+    dock.setFloating(True)
+    body = dock.widget().widget()
+    assert body.minimumSizeHint().width() <= WIDTH  # nothing clipped at a usual dock width
+    title_bar = dock.sizeHint().height() - dock.widget().sizeHint().height()
+    dock.resize(WIDTH, body.sizeHint().height() + title_bar + 8)
+    dock.show()
+    for _ in range(10):
+        QApplication.processEvents()
+    image = dock.grab().toImage()
+    assert image.width() == WIDTH and image.height() > 400
+    for widget in (form.sar_combo, form.model_combo, form.output_widget, dock.run_button,
+                   dock.progress, dock.status):
+        assert widget.isVisible() and widget.width() > 0
+    out = Path(os.environ.get("SARDINE_DOCK_SCREENSHOT") or tmp_path / "dock.png")
+    assert image.save(str(out))
+    dock.close()
+    window.deleteLater()

@@ -1,0 +1,162 @@
+"""Every refusal of ``validate``/``translate``: raised before any output exists, with a
+message that names the problem and the fix."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from affine import Affine
+from sardine.core.errors import InputError, SardineError
+from sardine.core.geometry import AcquisitionGeometry
+from sardine.core.translate import TranslateParams, translate, validate
+from test_translate_support import (  # noqa: F401 (fixtures)
+    UTM,
+    make_scene,
+    sar_transform,
+    sar_values,
+    weights,
+    weights_sar_only,
+    write_raster,
+)
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("refusals")
+    return make_scene(folder, 64)
+
+
+def _params(sar, dem, weights, out, **kw) -> TranslateParams:  # noqa: F811
+    kw.setdefault("device", "cpu")
+    return TranslateParams(sar_path=sar, dem_path=dem, model=str(weights), out_path=out, **kw)
+
+
+def _refused(params: TranslateParams, *phrases: str) -> str:
+    with pytest.raises(SardineError) as info:
+        validate(params)
+    message = str(info.value)
+    for phrase in phrases:
+        assert phrase in message, message
+    with pytest.raises(SardineError):  # translate refuses the same way, writing nothing
+        translate(params)
+    out = params.out_path
+    assert not out.exists() and not list(out.parent.glob(f".{out.stem}*"))
+    return message
+
+
+def test_dem_without_overlap(scene, weights, tmp_path):  # noqa: F811
+    sar, _ = scene
+    far = Affine(10.0, 0, 700000.0, 0, -10.0, 4000000.0)
+    dem = write_raster(tmp_path / "far.tif", np.full((1, 32, 32), 500, np.float32), UTM, far)
+    _refused(_params(sar, dem, weights, tmp_path / "o.tif"), "does not overlap",
+             "give a DEM that covers")
+
+
+def test_dem_all_nodata_over_sar(scene, weights, tmp_path):  # noqa: F811
+    sar, _ = scene
+    dem = write_raster(tmp_path / "void.tif", np.full((1, 64, 64), -9999, np.float32), UTM,
+                       sar_transform(), nodata=-9999.0)
+    _refused(_params(sar, dem, weights, tmp_path / "o.tif"), "no data over the SAR")
+
+
+def test_fusion_model_without_dem(scene, weights, tmp_path):  # noqa: F811
+    sar, _ = scene
+    _refused(_params(sar, None, weights, tmp_path / "o.tif"), "fuses a DEM", "--dem",
+             "SAR-only model")
+
+
+def test_sar_only_model_ignores_dem(scene, weights_sar_only, tmp_path):  # noqa: F811
+    sar, dem = scene
+    report = validate(_params(sar, dem, weights_sar_only, tmp_path / "o.tif"))
+    assert any("does not use a DEM" in w for w in report.warnings)
+    assert not report.uses_dem
+
+
+@pytest.mark.parametrize("bands,phrases", [
+    ((1, 3), ("has 2 band(s)", "band 3 does not exist", "--sar-bands")),
+    ((1,), ("takes 2 SAR band(s)", "--sar-bands with 2")),
+    ((2, 2), ("chosen twice", "2 different bands")),
+])
+def test_bad_band_choice(scene, weights, tmp_path, bands, phrases):  # noqa: F811
+    sar, dem = scene
+    _refused(_params(sar, dem, weights, tmp_path / "o.tif", sar_bands=bands), *phrases)
+
+
+def test_single_band_sar(scene, weights, tmp_path):  # noqa: F811
+    _, dem = scene
+    one = write_raster(tmp_path / "vv.tif", sar_values(64, 64)[:1], UTM, sar_transform())
+    _refused(_params(one, dem, weights, tmp_path / "o.tif"), "has 1 band(s)",
+             "both polarisations")
+
+
+def test_swapped_band_labels_warn(scene, weights, tmp_path):  # noqa: F811
+    sar, dem = scene
+    report = validate(_params(sar, dem, weights, tmp_path / "o.tif", sar_bands=(2, 1)))
+    assert any("--sar-bands 1,2" in w for w in report.warnings)
+
+
+def test_output_is_an_input(scene, weights):  # noqa: F811
+    sar, dem = scene
+    with pytest.raises(InputError, match="also an input"):
+        validate(_params(sar, dem, weights, dem))
+
+
+def test_output_folder_missing_or_not_tif(scene, weights, tmp_path):  # noqa: F811
+    sar, dem = scene
+    _refused(_params(sar, dem, weights, tmp_path / "nope" / "o.tif"), "does not exist",
+             "create it")
+    _refused(_params(sar, dem, weights, tmp_path / "o.png"), "must be a GeoTIFF", "o.tif")
+
+
+@pytest.mark.parametrize("kw,phrases", [
+    ({"tile": 100, "overlap": 32}, ("not a multiple of 8", "--tile 96")),
+    ({"tile": 32, "overlap": 8}, ("too small", "at least 64")),
+    ({"tile": 128, "overlap": 80}, ("--overlap 80", "half the tile")),
+    ({"batch": 0}, ("--batch 0",)),
+    ({"enhance": "sharpen"}, ("Unknown enhancement", "laplacian")),
+    ({"device": "tpu"}, ("Unknown device",)),
+])
+def test_bad_numbers(scene, weights, tmp_path, kw, phrases):  # noqa: F811
+    sar, dem = scene
+    _refused(_params(sar, dem, weights, tmp_path / "o.tif", **kw), *phrases)
+
+
+def test_cuda_without_gpu(scene, weights, tmp_path):  # noqa: F811
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    sar, dem = scene
+    params = _params(sar, dem, weights, tmp_path / "o.tif")
+    params.device = "cuda"
+    with pytest.raises(InputError, match="--device cpu"):
+        translate(params)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_crs(scene, weights, tmp_path):  # noqa: F811
+    sar, dem = scene
+    bare = tmp_path / "nocrs.tif"
+    write_raster(bare, sar_values(64, 64), None, sar_transform())
+    _refused(_params(bare, dem, weights, tmp_path / "o.tif"), "no coordinate reference system",
+             "gdal_edit.py")
+    dem_bare = write_raster(tmp_path / "demnocrs.tif", np.ones((1, 64, 64), np.float32), None,
+                            sar_transform())
+    _refused(_params(sar, dem_bare, weights, tmp_path / "o2.tif"), "DEM", "no coordinate")
+
+
+def test_missing_files(scene, weights, tmp_path):  # noqa: F811
+    sar, dem = scene
+    _refused(_params(tmp_path / "none.tif", dem, weights, tmp_path / "o.tif"), "does not exist")
+    _refused(_params(sar, dem, tmp_path / "none.safetensors", tmp_path / "o.tif"),
+             "does not exist")
+
+
+def test_distortion_needs_geometry_and_dem(scene, weights_sar_only, tmp_path):  # noqa: F811
+    sar, dem = scene
+    _refused(_params(sar, dem, weights_sar_only, tmp_path / "o.tif",
+                     distortion_out=tmp_path / "m.tif"), "--incidence", "--heading")
+    _refused(_params(sar, None, weights_sar_only, tmp_path / "o.tif",
+                     distortion_out=tmp_path / "m.tif", geometry=AcquisitionGeometry()),
+             "add --dem")
+    _refused(_params(sar, dem, weights_sar_only, tmp_path / "o.tif",
+                     distortion_out=tmp_path / "o.tif", geometry=AcquisitionGeometry()),
+             "also an input")
