@@ -22,7 +22,7 @@ lint: setup
 # pytest-qgis keeps a QGIS profile in pytest's rootdir: point that at a temporary folder
 # so a test run writes nothing into the checkout.
 test: lint
-	@tmp=$$(mktemp -d) && $(PY) -m pytest -c pyproject.toml --rootdir "$$tmp" tests -q; \
+	@tmp=$$(mktemp -d) && $(VENV)/bin/pytest -c pyproject.toml --rootdir "$$tmp" tests -q; \
 	  rc=$$?; rm -rf "$$tmp"; exit $$rc
 
 package: setup

@@ -41,6 +41,10 @@ def atomic_output(out_path: str | os.PathLike, suffix: str | None = None) -> Ite
     except BaseException:
         _remove_with_sidecars(tmp)
         raise
+    # mkstemp makes owner-only files; give the result the mode a plain open() would.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     for sidecar in (".aux.xml", ".ovr", ".msk"):
         side_tmp = Path(str(tmp) + sidecar)
         if side_tmp.exists():

@@ -70,8 +70,8 @@ def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = No
     out_path, distortion_path = _check_outputs(params, sar_path, dem_path)
     warnings: list[str] = []
     if info.uses_dem and dem_path is None:
-        raise InputError(f"Model '{info.name}' fuses a DEM but no DEM was given; add --dem "
-                         "DEM.tif (any CRS and resolution), or use a SAR-only model such as "
+        raise InputError(f"Model '{info.name}' fuses a DEM but no DEM was given; give a DEM "
+                         "raster (--dem on the command line; any CRS and resolution), or use a SAR-only model such as "
                          "'sardinet'.")
     if dem_path is not None and not info.uses_dem:
         warnings.append(f"Model '{info.name}' does not use a DEM; the DEM is ignored"
@@ -145,8 +145,8 @@ def _check_outputs(params: TranslateParams, sar: Path, dem: Path | None
                              f"{dist.with_suffix('.tif').name}.")
         dist = check_output_path(dist, [sar, dem, out])
         if dem is None:
-            raise InputError("A distortion mask is computed from the DEM; add --dem DEM.tif "
-                             "or leave out --distortion-out.")
+            raise InputError("A distortion mask is computed from the DEM; give a DEM raster "
+                             "(--dem) or leave out the distortion-mask output.")
         if params.geometry is None:
             raise InputError("A distortion mask needs the acquisition geometry; give "
                              "--incidence DEG and --heading DEG (Sentinel-1 descending: about "
