@@ -156,7 +156,7 @@ def test_distortion_needs_geometry_and_dem(scene, weights_sar_only, tmp_path):  
                      distortion_out=tmp_path / "m.tif"), "--incidence", "--heading")
     _refused(_params(sar, None, weights_sar_only, tmp_path / "o.tif",
                      distortion_out=tmp_path / "m.tif", geometry=AcquisitionGeometry()),
-             "add --dem")
+             "give a DEM")
     _refused(_params(sar, dem, weights_sar_only, tmp_path / "o.tif",
                      distortion_out=tmp_path / "o.tif", geometry=AcquisitionGeometry()),
              "also an input")
