@@ -195,7 +195,6 @@ def test_errors_name_the_fix(tiny, tmp_path):
 def test_fid_is_reported_when_inception_weights_are_given(tiny_data, tmp_path):
     """The FID path end to end, with random Inception weights (real ones are not shipped)."""
     from safetensors.torch import save_file
-
     from sardine.core.inception import InceptionV3
     from sardine.core.normalization import Normalization
     from sardine.training.eval_models import EvalModel

@@ -71,8 +71,8 @@ def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = No
     warnings: list[str] = []
     if info.uses_dem and dem_path is None:
         raise InputError(f"Model '{info.name}' fuses a DEM but no DEM was given; give a DEM "
-                         "raster (--dem on the command line; any CRS and resolution), or use a SAR-only model such as "
-                         "'sardinet'.")
+                         "raster (--dem on the command line; any CRS and resolution), or use "
+                         "a SAR-only model such as 'sardinet'.")
     if dem_path is not None and not info.uses_dem:
         warnings.append(f"Model '{info.name}' does not use a DEM; the DEM is ignored"
                         + (" except for the distortion mask." if distortion_path else "."))

@@ -1,0 +1,73 @@
+"""``sardine bench``: model, I/O and whole-pipeline throughput, peak memory at two sizes and
+a training step on this machine; a summary table on stdout, everything as JSON on --json."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+NAME = "bench"
+HELP = "measure translation speed against the model's and the I/O's own limits, and memory"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="where the model runs (default cpu)")
+    parser.add_argument("--model", default="sardinet-late",
+                        help="registered model name, random weights (default sardinet-late)")
+    parser.add_argument("--size", type=int, default=None, metavar="N",
+                        help="side of the larger test raster (default 4096 on CPU, 16384 on "
+                             "CUDA; 1024 with --quick)")
+    parser.add_argument("--quick", action="store_true",
+                        help="small rasters and a half-width model: under 2 minutes on 2 cores")
+    parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # test suite
+    parser.add_argument("--json", type=Path, default=None, metavar="FILE",
+                        help="write every figure and the machine's facts to FILE")
+
+
+def _table(result: dict[str, Any]) -> list[str]:
+    setup, machine = result["setup"], result["machine"]
+    small, large = setup["sizes"]
+    rows = [
+        ("model", f"{setup['model']} ({setup['model_widths']} widths, "
+                  f"{setup['parameters'] / 1e6:.2f} M parameters), tile {setup['tile']}, "
+                  f"overlap {setup['overlap']}, batch {setup['batch']}"),
+        ("machine", f"{machine['cpu']}, {machine['usable_cores']} cores, GPU {machine['gpu']}, "
+                    f"torch {machine['torch']}, load {machine.get('load_average_start')}"),
+        ("model_mp_per_s", f"{result['model_mp_per_s']:.3f}  (x (T-O)^2/T^2 = "
+                           f"{result['model_limit_mp_per_s']:.3f})"),
+        ("io_mp_per_s", f"{result['io_mp_per_s']:.3f}  ({large}^2, identity model)"),
+        ("translate_mp_per_s", f"{result['translate_mp_per_s']:.3f}  ({large}^2)"),
+        ("efficiency", f"{result['efficiency']:.3f}  (bound by {result['bound_by']}; "
+                       f"{result['efficiency_vs_tiles']:.3f} against the "
+                       f"{result['tiling_overhead']:.3f}x tiles this size needs)"),
+        ("peak_rss_mb", f"{result['peak_rss_mb'][str(small)]:.0f} at {small}^2, "
+                        f"{result['peak_rss_mb'][str(large)]:.0f} at {large}^2"),
+        ("memory_growth", f"{result['memory_growth']:.3f}"),
+        ("train_samples_per_s", f"{result['train_samples_per_s']:.3f}  (batch "
+                                f"{setup['train_batch']} x {setup['train_patch']}^2)"),
+        ("bench_seconds", f"{result['bench_seconds']:.0f}"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return [f"{name:<{width}}  {value}" for name, value in rows]
+
+
+def run(args: argparse.Namespace) -> int:
+    from ...training.bench import BenchOptions, run_bench
+
+    start = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - start:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+    result = run_bench(BenchOptions(device=args.device, model=args.model, size=args.size,
+                                    quick=args.quick, tiny=args.tiny, log=log))
+    for line in _table(result):
+        print(line)
+    if args.json is not None:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0

@@ -1,0 +1,54 @@
+"""``sardine bench`` as a user runs it: every figure written, with sane values.
+
+Uses the hidden ``--tiny`` profile (toy rasters and model widths) so the test stays fast;
+it goes through the same code as ``--quick`` and the full run: generated rasters with the
+DEM in EPSG:4326, the model alone, the identity-model I/O run, ``translate`` in fresh
+processes for peak memory, and a training step. No timing is asserted.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+
+from conftest import SARDINE
+
+POSITIVE = ("model_mp_per_s", "io_mp_per_s", "translate_mp_per_s", "efficiency",
+            "memory_growth", "train_samples_per_s", "model_limit_mp_per_s",
+            "limit_mp_per_s", "tiling_overhead", "efficiency_vs_tiles", "bench_seconds")
+MACHINE = ("cpu", "cpu_cores", "usable_cores", "torch_threads", "gpu", "torch", "device",
+           "load_average_start", "load_average_end")
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
+def test_bench_quick_json(tmp_path):
+    out, work, scratch = tmp_path / "bench.json", tmp_path / "cwd", tmp_path / "tmp"
+    work.mkdir()
+    scratch.mkdir()
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", TMPDIR=str(scratch))
+    proc = subprocess.run([str(SARDINE), "bench", "--quick", "--tiny", "--device", "cpu",
+                           "--json", str(out)], cwd=work, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "efficiency" in proc.stdout and "memory_growth" in proc.stdout
+    result = json.loads(out.read_text())
+    for key in POSITIVE:
+        assert _positive(result[key]), (key, result[key])
+    assert 0 < result["efficiency"] <= 1.2
+    assert result["bound_by"] in ("model", "io")
+    small, large = result["setup"]["sizes"]
+    assert small < large
+    assert set(result["peak_rss_mb"]) == {str(small), str(large)}
+    assert all(_positive(v) and v > 50 for v in result["peak_rss_mb"].values())
+    assert all(_positive(v) for v in result["translate_seconds"].values())
+    for key in MACHINE:
+        assert result["machine"][key] not in (None, ""), key
+    assert result["machine"]["gpu"] and result["setup"]["model_widths"] == "tiny"
+    assert _positive(result["setup"]["parameters"])
+    assert list(work.iterdir()) == []  # nothing written to the working directory
+    # temporary rasters and weights cleaned up (torch may leave its own caches there)
+    assert [p for p in scratch.iterdir() if p.name.startswith("sardine")] == []

@@ -1,0 +1,60 @@
+"""One translation in a fresh Python process: its peak resident memory and its time.
+
+Peak RSS (``ru_maxrss``) only ever rises, so each size must run in its own process for
+the figures to be comparable. The parent calls ``translate_in_subprocess``; the child
+(``python -m sardine.training.bench_memory IN.json OUT.json``) runs ``main``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+def translate_in_subprocess(sar: Path, dem: Path, weights: Path, out: Path, device: str,
+                            tile: int, overlap: int, batch: int,
+                            timeout_s: float = 3600.0) -> dict[str, float]:
+    """``{"peak_rss_mb", "seconds", "mp_per_s"}`` of one ``translate`` in a new process."""
+    request = {"sar": str(sar), "dem": str(dem), "weights": str(weights), "out": str(out),
+               "device": device, "tile": tile, "overlap": overlap, "batch": batch}
+    with tempfile.TemporaryDirectory(prefix="sardine-bench-rss-") as tmp:
+        req_path, res_path = Path(tmp) / "request.json", Path(tmp) / "result.json"
+        req_path.write_text(json.dumps(request))
+        done = subprocess.run([sys.executable, "-m", "sardine.training.bench_memory",
+                               str(req_path), str(res_path)], capture_output=True, text=True,
+                              timeout=timeout_s, cwd=tmp, check=False)
+        if done.returncode != 0 or not res_path.is_file():
+            tail = (done.stderr or done.stdout or "").strip().splitlines()[-5:]
+            raise RuntimeError("The benchmark's translation subprocess failed: "
+                               + " | ".join(tail))
+        result = json.loads(res_path.read_text())
+    out.unlink(missing_ok=True)
+    return result
+
+
+def main(argv: list[str]) -> int:
+    """Child side: translate as asked, then write peak RSS and timing as JSON."""
+    from ..core.translate import TranslateParams, translate
+
+    request = json.loads(Path(argv[0]).read_text())
+    params = TranslateParams(sar_path=Path(request["sar"]), dem_path=Path(request["dem"]),
+                             out_path=Path(request["out"]), model=request["weights"],
+                             device=request["device"], tile=int(request["tile"]),
+                             overlap=int(request["overlap"]), batch=int(request["batch"]))
+    result = translate(params)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    if sys.platform == "darwin":
+        peak_kb /= 1024.0  # bytes on macOS
+    pixels = result.width * result.height
+    Path(argv[1]).write_text(json.dumps({
+        "peak_rss_mb": peak_kb / 1024.0, "seconds": result.seconds,
+        "mp_per_s": pixels / 1e6 / result.seconds, "pid": os.getpid()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
