@@ -136,10 +136,11 @@ def test_augmentation_keeps_images_aligned(tmp_path):
 
 
 def test_scene_with_dem_in_another_crs(tmp_path):
-    simulate = pytest.importorskip("sardine.training.simulate")
-    scene = simulate.simulate_scene(simulate.SceneSpec(size=96, seed=3))
+    from sardine.training.simulate.scene import SceneSpec, simulate_scene
+    from sardine.training.simulate.scene_io import write_scene
+
     folder = tmp_path / "scene"
-    simulate.write_scene(scene, folder)
+    write_scene(simulate_scene(SceneSpec(size=96, seed=3)), folder)
     # Re-project the DEM to geographic coordinates: the reader must warp it back.
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 

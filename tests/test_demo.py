@@ -47,3 +47,47 @@ def test_demo_writes_tif_and_preview(tmp_path, weights):  # noqa: F811
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
     with rasterio.open(out / "demo_optical.tif") as o:
         assert o.read().std() > 20 and o.crs.to_string() == UTM
+
+
+def test_bundled_demo_beats_the_mean_colour(tmp_path):
+    """What `make demo` runs: the shipped weights on the shipped scene, with a measured claim."""
+    from sardine.cli.commands.demo import SAMPLE_DIR
+    from sardine.core.truth_check import check_against_truth
+
+    out = tmp_path / "out"
+    proc = run_cli("demo", "--out", str(out), "--device", "cpu", cwd=tmp_path, check=True)
+    assert "mean-colour baseline" in proc.stdout
+    result = check_against_truth(out / "demo_optical.tif", SAMPLE_DIR / "optical.tif")
+    assert result.model_mse < 0.6 * result.mean_colour_mse
+    assert result.model_ssim > result.mean_colour_ssim + 0.05
+    with rasterio.open(out / "demo_optical.tif") as o, rasterio.open(SAMPLE_DIR / "sar.tif") as s:
+        assert (o.crs, o.transform, o.shape) == (s.crs, s.transform, s.shape)
+
+
+def test_bundled_weights_say_they_are_simulated():
+    from sardine.core.bundled import BUNDLED_DIR
+    from sardine.core.weights import read_metadata
+
+    path = BUNDLED_DIR / "sardinet-late.safetensors"
+    assert path.stat().st_size < 20 * 2**20
+    meta = read_metadata(path)
+    assert meta.model == "sardinet-late" and "SIMULATED" in meta.training_data
+    assert meta.metrics["val_mse"] < meta.extra["mean_colour_baseline"]["val_mse"]
+
+
+def test_truth_check_identity_and_mismatch(tmp_path):
+    from sardine.core.truth_check import check_against_truth
+
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 255, (3, 64, 64), dtype=np.uint8)
+    paths = {}
+    for name, size in (("a", 64), ("b", 64), ("c", 32)):
+        paths[name] = tmp_path / f"{name}.tif"
+        with rasterio.open(paths[name], "w", driver="GTiff", width=size, height=size, count=3,
+                           dtype="uint8") as dst:
+            dst.write(image[:, :size, :size])
+    same = check_against_truth(paths["a"], paths["b"])
+    assert same.model_mse == 0.0 and same.model_ssim == pytest.approx(1.0)
+    assert same.mean_colour_mse > 0.0
+    with pytest.raises(InputError, match="must share a grid"):
+        check_against_truth(paths["a"], paths["c"])

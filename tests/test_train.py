@@ -175,3 +175,14 @@ def test_cli_train_bad_input(tmp_path):
     proc = run_cli("train", "--data", str(empty), "--out", str(tmp_path / "run"),
                    "--config", "{not json")
     assert proc.returncode == 1 and "--config" in proc.stderr
+
+
+def test_config_inline_json_of_any_length_and_from_file(tmp_path):
+    from sardine.training.train_args import config_from_json
+    long = {"conditioning_widths": [24, 64], "note": "x" * 400}
+    assert config_from_json(json.dumps(long)) == long
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps({"encoder_widths": [48, 96]}))
+    assert config_from_json(str(path)) == {"encoder_widths": [48, 96]}
+    with pytest.raises(InputError, match="neither a JSON object"):
+        config_from_json(str(tmp_path / "missing.json"))

@@ -66,9 +66,9 @@ def config_from_json(text: str | None) -> dict | None:
     """A JSON object given inline or as a path to a JSON file; None when ``text`` is empty."""
     if not text:
         return None
-    path = Path(text)
+    inline = text.lstrip().startswith("{")
     try:
-        data = json.loads(path.read_text() if path.is_file() else text)
+        data = json.loads(text if inline else Path(text).expanduser().read_text())
     except (OSError, ValueError) as exc:
         raise InputError(f"--config {text!r} is neither a JSON object nor a readable JSON "
                          f"file ({exc}); e.g. --config '{{\"conditioning_widths\": [24, 64]}}'."

@@ -58,6 +58,7 @@ def _weights(model: str) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from ...core.preview import scene_preview
+    from ...core.truth_check import check_against_truth
     from ...core.translate import read_model_info, translate
 
     sar, dem, truth = _sample_files(args.sample)
@@ -78,4 +79,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {out_png}")
     if truth is None:
         print("note: no optical.tif in the sample folder, so the preview has no ground truth")
+    else:
+        print(check_against_truth(result.out_path, truth).summary())
     return 0

@@ -39,8 +39,12 @@ def write_raster(path: Path, data: np.ndarray, grid: RasterGrid, nodata: float |
     profile = grid.profile(dtype=data.dtype.name, count=data.shape[0], nodata=nodata)
     if rgb:
         profile["photometric"] = "RGB"
+    if colormap:
+        profile["photometric"] = "PALETTE"
     with atomic_output(path) as tmp:
         with rasterio.open(tmp, "w", **profile) as dst:
+            if colormap:  # before the pixels: libtiff cannot change the photometric tag after
+                dst.write_colormap(1, colormap)
             dst.write(data)
             for band, text in enumerate(descriptions, start=1):
                 dst.set_band_description(band, text)
@@ -48,8 +52,6 @@ def write_raster(path: Path, data: np.ndarray, grid: RasterGrid, nodata: float |
                     dst.set_band_unit(band, units)
             if tags:
                 dst.update_tags(**tags)
-            if colormap:
-                dst.write_colormap(1, colormap)
             if rgb:
                 dst.colorinterp = (ColorInterp.red, ColorInterp.green, ColorInterp.blue)
     return path
