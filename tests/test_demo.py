@@ -84,7 +84,7 @@ def test_truth_check_identity_and_mismatch(tmp_path):
     for name, size in (("a", 64), ("b", 64), ("c", 32)):
         paths[name] = tmp_path / f"{name}.tif"
         with rasterio.open(paths[name], "w", driver="GTiff", width=size, height=size, count=3,
-                           dtype="uint8") as dst:
+                           dtype="uint8", crs=UTM, transform=sar_transform()) as dst:
             dst.write(image[:, :size, :size])
     same = check_against_truth(paths["a"], paths["b"])
     assert same.model_mse == 0.0 and same.model_ssim == pytest.approx(1.0)

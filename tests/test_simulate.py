@@ -226,3 +226,18 @@ def test_cli_simulate_with_real_dem_and_dataset(tmp_path, sample_dem):
     info = json.loads((tmp_path / "ds" / "dataset.json").read_text())
     assert info["scenes"][0]["dem"] == str(sample_dem)
     assert math.isclose(info["geometry"]["incidence_deg"], 39.0)
+
+
+def test_dataset_mixes_generated_and_jacksboro_terrain(tmp_path):
+    """One command for the bundled weights' recipe: generated and real terrain in turn."""
+    out = simulate_dataset(tmp_path / "mix", 8, patch=32, seed=5, size=64, pixel_size=30.0,
+                           dem_paths=["generated", "jacksboro"])
+    info = json.loads((out / "dataset.json").read_text())
+    sources = [scene["dem"] for scene in info["scenes"]]
+    assert sources[0] is None and sources[1].startswith("jacksboro")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "dataset.json", "dem", "distortion", "landcover", "optical", "sar", "splits.json"]
+    with rasterio.open(out / "sar" / "s0001_r00_c00.tif") as src:
+        assert src.crs == CRS.from_epsg(32616)
+    with pytest.raises(InputError, match="does not exist.*generated or jacksboro"):
+        simulate_dataset(tmp_path / "bad", 2, patch=32, size=64, dem_paths=["nowhere.tif"])

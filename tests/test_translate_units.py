@@ -62,6 +62,23 @@ def test_blender_equals_whole_canvas_blend(height, width, tile, overlap, per_blo
     assert np.allclose(canvas[3, p:p + height, p:p + width], 1.0, atol=1e-5)
 
 
+@pytest.mark.parametrize("height,width,tile,overlap,pad,m",
+                         [(4096, 4096, 512, 64, 64, 8), (160, 200, 512, 64, 64, 8),
+                          (17000, 25000, 512, 64, 64, 8), (100, 37, 64, 16, 16, 1),
+                          (1024, 3000, 256, 60, 64, 8)])
+def test_fitted_layout_keeps_the_tile_count_and_covers(height, width, tile, overlap, pad, m):
+    """Shrunk tiles: never more tiles, never larger ones, on the pooling grid, still
+    covering the image plus the blending margin."""
+    base = TileLayout(height, width, tile, overlap, pad)
+    fit = TileLayout.fitted(height, width, tile, overlap, pad, m)
+    assert (fit.n_rows, fit.n_cols) == (base.n_rows, base.n_cols)
+    assert fit.tile <= tile and fit.overlap == overlap
+    assert fit.stride % m == 0 or fit.stride == base.stride
+    assert fit.n_cols * fit.stride >= pad + width and fit.n_rows * fit.stride >= pad + height
+    if (height, width, tile) == (4096, 4096, 512):
+        assert fit.tile == 480  # 10 x 10 tiles of 480 instead of 512: 12 % fewer pixels
+
+
 def test_strip_writer_aligns_writes(tmp_path):
     """Uneven row-major regions end up where they belong, in TIFF-tile-aligned strips."""
     height, width = 1100, 700

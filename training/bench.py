@@ -119,11 +119,13 @@ def machine_facts(device: torch.device) -> dict[str, Any]:
 
 
 def tiling_overhead(size: int, profile: Profile, size_multiple: int) -> float:
-    """Model input pixels the tiles need per output pixel, over the (tile-overlap)^2/tile^2
-    ideal: > 1 when the padded raster does not fill the last tile row and column."""
-    layout = TileLayout(size, size, profile.tile, profile.overlap,
-                        edge_pad(profile.overlap, size_multiple))
-    return layout.n_tiles * layout.stride ** 2 / (size * size)
+    """Model input pixels the engine's tiles really need, over the formula's
+    size^2 * tile^2 / (tile-overlap)^2: > 1 when the tiles, even shrunk to fit
+    (``TileLayout.fitted``), still cover padding beyond the raster."""
+    layout = TileLayout.fitted(size, size, profile.tile, profile.overlap,
+                               edge_pad(profile.overlap, size_multiple), size_multiple)
+    ideal = size * size * profile.tile ** 2 / (profile.tile - profile.overlap) ** 2
+    return layout.n_tiles * layout.tile ** 2 / ideal
 
 
 def run_bench(options: BenchOptions) -> dict[str, Any]:

@@ -58,8 +58,8 @@ def _weights(model: str) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from ...core.preview import scene_preview
-    from ...core.truth_check import check_against_truth
     from ...core.translate import read_model_info, translate
+    from ...core.truth_check import check_against_truth
 
     sar, dem, truth = _sample_files(args.sample)
     weights = _weights(args.model)

@@ -7,6 +7,7 @@ from pathlib import Path
 from ...core.geometry import LOOKS
 from ...training.simulate import SceneSpec, simulate_scene, write_scene
 from ...training.simulate.sar import DEFAULT_LOOKS
+from ...training.simulate.terrain_sources import terrain_sources
 from ..progress import cli_feedback
 
 NAME = "simulate"
@@ -31,20 +32,22 @@ def add_scene_arguments(parser: argparse.ArgumentParser, size: int) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path, help="output folder")
-    parser.add_argument("--dem", type=Path, default=None,
-                        help="real DEM GeoTIFF (any CRS); default: generated mountains")
+    parser.add_argument("--dem", default=None,
+                        help="real DEM GeoTIFF (any CRS), or 'jacksboro' (matplotlib's real "
+                             "DEM); default: generated mountains")
     add_scene_arguments(parser, 1024)
     parser.add_argument("--preview", action="store_true",
                         help="also write preview.png (SAR | hillshade | optical | masks)")
 
 
 def run(args: argparse.Namespace) -> int:
-    spec = SceneSpec(size=args.size, pixel_size=args.pixel_size, seed=args.seed,
-                     incidence=args.incidence, heading=args.heading, look=args.look,
-                     looks=args.looks, dem_path=args.dem)
-    with cli_feedback("simulate") as feedback:
-        scene = simulate_scene(spec, feedback)
-        paths = write_scene(scene, args.out)
+    with terrain_sources([args.dem] if args.dem else None) as (sources, _):
+        spec = SceneSpec(size=args.size, pixel_size=args.pixel_size, seed=args.seed,
+                         incidence=args.incidence, heading=args.heading, look=args.look,
+                         looks=args.looks, dem_path=sources[0])
+        with cli_feedback("simulate") as feedback:
+            scene = simulate_scene(spec, feedback)
+            paths = write_scene(scene, args.out)
     if args.preview:
         from ...training.simulate.preview import render_preview
 

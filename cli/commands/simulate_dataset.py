@@ -16,8 +16,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path, help="output folder")
     parser.add_argument("--count", required=True, type=int, help="number of patches")
     parser.add_argument("--patch", type=int, default=256, help="patch size in pixels (256)")
-    parser.add_argument("--dem", type=Path, nargs="+", default=None, metavar="DEM",
-                        help="real DEM GeoTIFF(s) to cut scenes from; default: generated")
+    parser.add_argument("--dem", nargs="+", default=None, metavar="DEM",
+                        help="terrain of the scenes, taken in turn: DEM GeoTIFF(s) (any CRS; "
+                             "scenes at random places), 'generated' mountains, or 'jacksboro' "
+                             "(matplotlib's real DEM); e.g. --dem generated jacksboro; "
+                             "default: generated")
     add_scene_arguments(parser, 1024)
 
 

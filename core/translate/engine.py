@@ -66,8 +66,9 @@ def translate(params: TranslateParams, feedback: Feedback | None = None,
     info = loaded.info
     feedback.info(f"Translating {plan.work_grid.width}x{plan.work_grid.height} pixels with "
                   f"'{info.name}' on {device}.")
-    layout = TileLayout(plan.work_grid.height, plan.work_grid.width, params.tile,
-                        params.overlap, edge_pad(params.overlap, info.size_multiple))
+    layout = TileLayout.fitted(plan.work_grid.height, plan.work_grid.width, params.tile,
+                               params.overlap, edge_pad(params.overlap, info.size_multiple),
+                               info.size_multiple)
     runner = TileRunner(loaded.predict, device, params.batch, precision=params.precision,
                         channels_last=channels_last,
                         on_halve=lambda b: feedback.warning(

@@ -74,6 +74,24 @@ class TileLayout:
         if self.pad < self.overlap:
             raise InputError("The edge padding must be at least the overlap.")
 
+    @classmethod
+    def fitted(cls, height: int, width: int, tile: int, overlap: int, pad: int,
+               multiple: int = 1) -> TileLayout:
+        """The layout with as many tiles as ``tile`` needs, each shrunk to the smallest size
+        that still covers the image.
+
+        Why: with a fixed size the last tile row and column run mostly over padding (a
+        4096-pixel raster at tile 512 and overlap 64 needs 10 tiles of stride 448 covering
+        4544 pixels), and the model's time is spent on pixels nobody keeps. The stride stays
+        a multiple of ``multiple`` so every tile falls on the model's pooling grid.
+        """
+        base = cls(height, width, tile, overlap, pad)
+        m = max(1, int(multiple))
+        need = max(math.ceil((pad + height) / base.n_rows), math.ceil((pad + width) / base.n_cols))
+        stride = min(base.stride, -(-need // m) * m)
+        stride = max(stride, overlap, 1)
+        return cls(height, width, stride + overlap, overlap, pad)
+
     @property
     def stride(self) -> int:
         return self.tile - self.overlap

@@ -23,6 +23,7 @@ from .real_dem import dem_bounds
 from .sar import DEFAULT_LOOKS
 from .scene import SceneSpec, simulate_scene
 from .scene_io import FILES, write_json, write_layers
+from .terrain_sources import describe, terrain_sources
 
 PARTS = (("train", 0.8), ("val", 0.1), ("test", 0.1))
 MIN_SCENES_PER_SPLIT_BY_SCENE = 10
@@ -73,19 +74,23 @@ def simulate_dataset(out_dir: str | os.PathLike, count: int, patch: int = 256,
                      size: int = 1024, pixel_size: float = 10.0, incidence: float = 39.0,
                      heading: float = 190.0, look: str = "right",
                      looks: float = DEFAULT_LOOKS, feedback: Feedback | None = None) -> Path:
-    """Write ``count`` patches of ``patch`` pixels cut from as many ``size`` scenes as needed
-    (generated terrain, or the DEMs of ``dem_paths`` in turn at random places)."""
+    """Write ``count`` patches of ``patch`` pixels cut from as many ``size`` scenes as needed,
+    taking the terrain sources of ``dem_paths`` in turn (DEM files at random places,
+    ``generated`` mountains, ``jacksboro``; default: generated)."""
     feedback = feedback or Feedback()
     if count < 1:
         raise InputError(f"--count {count} asks for no patches; give 1 or more.")
     if not 16 <= patch <= size:
         raise InputError(f"Patch size {patch} must lie between 16 and the scene size {size}; "
                          "lower --patch or raise --size.")
-    dems = [Path(p) for p in (dem_paths or [])]
-    for dem in dems:
-        if not dem.is_file():
-            raise InputError(f"The DEM {dem} does not exist; check the --dem path.")
-    out = Path(out_dir).expanduser()
+    with terrain_sources(dem_paths) as (dems, sample):
+        return _simulate(Path(out_dir).expanduser(), count, patch, dems, sample, seed, size,
+                         pixel_size, incidence, heading, look, looks, feedback)
+
+
+def _simulate(out: Path, count: int, patch: int, dems: list[Path | None], sample: Path | None,
+              seed: int, size: int, pixel_size: float, incidence: float, heading: float,
+              look: str, looks: float, feedback: Feedback) -> Path:
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} is a file; give a folder for the dataset (--out DIR).")
     layers = [name for name in FILES]
@@ -103,7 +108,7 @@ def simulate_dataset(out_dir: str | os.PathLike, count: int, patch: int = 256,
                              "(gdal_fillnodata.py) or use generated terrain.")
         feedback.check_cancelled()
         scene_seed = _scene_seed(seed, index)
-        dem = dems[index % len(dems)] if dems else None
+        dem = dems[index % len(dems)]
         origin = (_dem_origin(dem, size, pixel_size, np.random.default_rng(scene_seed))
                   if dem is not None else None)
         spec = SceneSpec(size=size, pixel_size=pixel_size, seed=scene_seed, incidence=incidence,
@@ -127,7 +132,7 @@ def simulate_dataset(out_dir: str | os.PathLike, count: int, patch: int = 256,
                 feedback.progress(100.0 * written / count)
         if patches:
             groups[name] = patches
-        scenes.append({"name": name, "seed": scene_seed, "dem": str(dem) if dem else None,
+        scenes.append({"name": name, "seed": scene_seed, "dem": describe(dem, sample),
                        "origin": list(origin) if origin else None,
                        "crs": scene.grid.crs.to_string(), "patches": len(patches)})
         index += 1
