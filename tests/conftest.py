@@ -28,3 +28,14 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600,
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Two shared cores: a second intra-op thread mostly spins waiting (10x slower here)."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

@@ -47,7 +47,18 @@ def test_dock_renders(scene, qgis_new_project, tmp_path, clean_settings):  # noq
     dock.show()
     for _ in range(10):
         QApplication.processEvents()
+    # Word-wrapped labels (the model description) need more height at this width than
+    # sizeHint says; grow until the last widget ends inside the dock.
+    for _ in range(5):
+        bottom = dock.status.mapTo(dock, dock.status.rect().bottomLeft()).y()
+        if bottom + 8 <= dock.height():
+            break
+        dock.resize(WIDTH, bottom + 16)
+        for _ in range(10):
+            QApplication.processEvents()
     image = dock.grab().toImage()
+    for widget in (dock.run_button, dock.progress, dock.status):
+        assert widget.mapTo(dock, widget.rect().bottomLeft()).y() < image.height()
     assert image.width() == WIDTH and image.height() > 400
     for widget in (form.sar_combo, form.model_combo, form.output_widget, dock.run_button,
                    dock.progress, dock.status):

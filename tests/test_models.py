@@ -30,13 +30,7 @@ TINY = {name: TINY_SARDINET for name in NAMES[:4]} | {"pix2pix": {"ngf": 4},
                                                        "cyclegan": {"ngf": 4}}
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Two shared cores: a second intra-op thread mostly spins waiting (10x slower here)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def inputs(height: int, width: int, sar_channels: int = 2, batch: int = 1):

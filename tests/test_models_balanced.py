@@ -7,14 +7,7 @@ import torch
 import torch.nn.functional as F
 from sardine.core.models import BalancedSeparableConv2d
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Two shared cores: a second intra-op thread mostly spins waiting (10x slower here)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_hand_computed_example():

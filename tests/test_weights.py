@@ -26,13 +26,7 @@ from sardine.core.weights import (
 TINY = {"conditioning_widths": [8, 16], "encoder_widths": [16, 32], "decoder_widths": [16, 8]}
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Two shared cores: a second intra-op thread mostly spins waiting (10x slower here)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(autouse=True)
