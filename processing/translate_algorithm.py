@@ -14,6 +14,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingParameterBand,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
@@ -33,7 +34,7 @@ from .icons import icon
 
 SAR, VV_BAND, VH_BAND, DEM = "SAR", "VV_BAND", "VH_BAND", "DEM"
 MODEL, WEIGHTS, DEVICE, ENHANCE = "MODEL", "WEIGHTS", "DEVICE", "ENHANCE"
-TILE, OVERLAP, BATCH = "TILE", "OVERLAP", "BATCH"
+TILE, OVERLAP, BATCH, COMPILE = "TILE", "OVERLAP", "BATCH", "COMPILE"
 OUTPUT, DISTORTION_OUTPUT = "OUTPUT", "DISTORTION_OUTPUT"
 
 HELP = """Translates a Sentinel-1 SAR raster (VV and VH, dB or linear) and, for the fusion \
@@ -107,6 +108,11 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
                                                   default, minValue=minimum)
             number.setFlags(number.flags() | number.FlagAdvanced)
             self.addParameter(number)
+        compile_model = QgsProcessingParameterBoolean(
+            COMPILE, "Compile the model (torch.compile: ~1.2x faster on CPU after ~20 s; "
+            "for large scenes)", defaultValue=False)
+        compile_model.setFlags(compile_model.flags() | compile_model.FlagAdvanced)
+        self.addParameter(compile_model)
         add_geometry_parameters(self)
         self.addParameter(QgsProcessingParameterRasterDestination(OUTPUT, "Optical RGB"))
         self.addParameter(QgsProcessingParameterRasterDestination(
@@ -135,6 +141,7 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
             tile=self.parameterAsInt(parameters, TILE, context),
             overlap=self.parameterAsInt(parameters, OVERLAP, context),
             batch=self.parameterAsInt(parameters, BATCH, context),
+            compile=self.parameterAsBool(parameters, COMPILE, context),
             distortion_out=Path(distortion) if distortion else None,
             geometry=geometry_from_parameters(self, parameters, context))
 

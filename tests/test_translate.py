@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -241,3 +242,37 @@ def test_cancel_leaves_nothing(scene, weights, tmp_path, enhance):  # noqa: F811
                           batch=1, enhance=enhance), Feedback(is_cancelled=cancelled))
     assert list(tmp_path.iterdir()) == []
     assert {p: checksum(p) for p in before} == before
+
+
+def test_compile_falls_back_to_eager_with_a_warning(scene, weights, tmp_path, monkeypatch):  # noqa: F811
+    """Where torch.compile cannot work (no C compiler, unsupported op) the run goes on."""
+    _, sar, dem = scene
+    plain = tmp_path / "plain.tif"
+    translate(_params(sar, dem, weights, plain))
+
+    def broken(fn, **kwargs):
+        def run(*args, **kw):
+            raise RuntimeError("no C compiler found\nlong details")
+        return run
+
+    monkeypatch.setattr(torch, "compile", broken)
+    warnings: list[str] = []
+    out = tmp_path / "out.tif"
+    translate(_params(sar, dem, weights, out, compile=True),
+              Feedback(on_warning=warnings.append))
+    assert any("torch.compile failed (RuntimeError: no C compiler found)" in w
+               for w in warnings)
+    assert np.array_equal(read(out)[0], read(plain)[0])
+
+
+@pytest.mark.skipif(not shutil.which("cc") and not shutil.which("gcc"),
+                    reason="torch.compile's CPU backend needs a C compiler")
+def test_compiled_translation_equals_eager(scene, weights, tmp_path):  # noqa: F811
+    _, sar, dem = scene
+    plain, compiled = tmp_path / "plain.tif", tmp_path / "compiled.tif"
+    translate(_params(sar, dem, weights, plain, tile=192, overlap=32, batch=4))
+    warnings: list[str] = []
+    translate(_params(sar, dem, weights, compiled, tile=192, overlap=32, batch=4,
+                      compile=True), Feedback(on_warning=warnings.append))
+    assert not any("torch.compile" in w for w in warnings)
+    assert np.abs(read(compiled)[0].astype(int) - read(plain)[0].astype(int)).max() <= 1

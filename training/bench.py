@@ -71,6 +71,7 @@ class BenchOptions:
     size: int | None = None  # the larger raster side; None: the profile's
     quick: bool = False
     tiny: bool = False
+    compile: bool = False  # torch.compile the model (translate --compile)
     log: Callable[[str], None] = field(default=lambda message: None, repr=False)
 
 
@@ -145,6 +146,7 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
         "tile": profile.tile, "overlap": profile.overlap, "batch": profile.batch,
         "sizes": list(profile.sizes), "train_batch": TRAIN_BATCH,
         "train_patch": profile.train_patch, "sardine": __version__,
+        "compile": options.compile,
     }
     small, large = profile.sizes
     with tempfile.TemporaryDirectory(prefix="sardine-bench-") as tmp:
@@ -155,7 +157,8 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
                                WeightsMetadata(pixel_size_m=10.0))
         log("Model alone: batched tiles in memory")
         result["model_mp_per_s"] = model_throughput(model, options.device, profile.tile,
-                                                    profile.batch, profile.model_repeats)
+                                                    profile.batch, profile.model_repeats,
+                                                    options.compile)
         log(f"I/O alone: identity model on {large}^2")
         sar, dem = scenes[large]
         result["io_mp_per_s"] = io_throughput(sar, dem, folder / "io.tif", options.device,
@@ -167,7 +170,8 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
             sar, dem = scenes[size]
             runs[size] = translate_in_subprocess(sar, dem, weights, folder / "out.tif",
                                                  options.device, profile.tile,
-                                                 profile.overlap, profile.batch)
+                                                 profile.overlap, profile.batch,
+                                                 compile_model=options.compile)
             peaks[str(size)] = runs[size]["peak_rss_mb"]
         log(f"Training step: batch {TRAIN_BATCH} x {profile.train_patch}^2")
         result["train_samples_per_s"] = train_throughput(

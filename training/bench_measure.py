@@ -10,22 +10,25 @@ import torch
 
 from ..core.models.base import TranslationModel
 from ..core.translate import TranslateParams, translate
+from ..core.translate.compiled import compile_forward
 from ..core.translate.model_info import LoadedModel, ModelInfo
 from ..core.translate.runner import TileRunner, pick_device, torch_threads
 
 
 def model_throughput(model: TranslationModel, device: str, tile: int, batch: int,
-                     repeats: int) -> float:
+                     repeats: int, compile_model: bool = False) -> float:
     """Megapixels of input per second of batched tiles already in memory (no I/O), through
     the engine's own ``TileRunner`` (inference_mode, channels_last, the engine's threads)."""
     dev = pick_device(device)
     model.to(dev).eval().to(memory_format=torch.channels_last)
+    if compile_model:
+        compile_forward(model, lambda message: None)
     runner = TileRunner(model.predict, dev, batch)
     rng = np.random.default_rng(0)
     sar = rng.random((batch, model.spec.sar_channels, tile, tile), dtype=np.float32)
     dem = rng.random((batch, 1, tile, tile), dtype=np.float32) if model.spec.uses_dem else None
     with torch_threads(dev):
-        runner(sar, dem)  # warm-up: allocator, oneDNN/cuDNN kernel choice
+        runner(sar, dem)  # warm-up: allocator, oneDNN/cuDNN kernel choice, compiling
         _sync(dev)
         start = time.perf_counter()
         for _ in range(repeats):

@@ -23,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "CUDA; 1024 with --quick)")
     parser.add_argument("--quick", action="store_true",
                         help="small rasters and a half-width model: under 2 minutes on 2 cores")
+    parser.add_argument("--compile", action="store_true",
+                        help="torch.compile the model, as `sardine translate --compile`")
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # test suite
     parser.add_argument("--json", type=Path, default=None, metavar="FILE",
                         help="write every figure and the machine's facts to FILE")
@@ -64,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"[{time.perf_counter() - start:6.1f} s] {message}", file=sys.stderr, flush=True)
 
     result = run_bench(BenchOptions(device=args.device, model=args.model, size=args.size,
-                                    quick=args.quick, tiny=args.tiny, log=log))
+                                    quick=args.quick, tiny=args.tiny, compile=args.compile,
+                                    log=log))
     for line in _table(result):
         print(line)
     if args.json is not None:

@@ -48,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         default="auto", help="auto: bf16/fp16 on CUDA, fp32 on CPU")
     parser.add_argument("--threads", type=int, default=None,
                         help="CPU threads for the model (default: all usable cores)")
+    parser.add_argument("--compile", action="store_true",
+                        help="torch.compile the model: about 1.2x faster per tile on CPU "
+                             "after a ~20 s compile; worth it for large scenes")
     group = parser.add_argument_group("distortion mask (optional)")
     group.add_argument("--distortion-out", type=Path, metavar="MASK.tif",
                        help="also write a layover/shadow/foreshortening mask on the SAR grid")
@@ -72,7 +75,7 @@ def params_from_args(args: argparse.Namespace) -> TranslateParams:
         sar_bands=tuple(args.sar_bands), device=args.device, tile=args.tile,
         overlap=args.overlap, batch=args.batch, enhance=args.enhance,
         distortion_out=args.distortion_out, geometry=geometry, precision=args.precision,
-        threads=args.threads)
+        threads=args.threads, compile=args.compile)
 
 
 def run(args: argparse.Namespace) -> int:

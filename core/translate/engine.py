@@ -17,6 +17,7 @@ from rasterio.env import get_gdal_config, set_gdal_config
 from ..atomic import atomic_output
 from ..feedback import Feedback
 from ..version import __version__
+from .compiled import compile_forward
 from .finish import finish
 from .model_info import LoadedModel, load_model
 from .params import TranslateParams, TranslateResult
@@ -63,6 +64,8 @@ def translate(params: TranslateParams, feedback: Feedback | None = None,
     channels_last = params.channels_last
     loaded = model if model is not None else load_model(params.model, device)
     loaded.to(device, channels_last)
+    if params.compile and loaded.module is not None:
+        compile_forward(loaded.module, feedback.warning)
     info = loaded.info
     feedback.info(f"Translating {plan.work_grid.width}x{plan.work_grid.height} pixels with "
                   f"'{info.name}' on {device}.")
