@@ -64,15 +64,18 @@ def test_bundled_demo_beats_the_mean_colour(tmp_path):
         assert (o.crs, o.transform, o.shape) == (s.crs, s.transform, s.shape)
 
 
-def test_bundled_weights_say_they_are_simulated():
+@pytest.mark.parametrize("name", ["sardinet-late", "sardinet"])
+def test_bundled_weights_say_they_are_simulated(name):
     from sardine.core.bundled import BUNDLED_DIR
-    from sardine.core.weights import read_metadata
+    from sardine.core.weights import load_weights, read_metadata
 
-    path = BUNDLED_DIR / "sardinet-late.safetensors"
+    path = BUNDLED_DIR / f"{name}.safetensors"
     assert path.stat().st_size < 20 * 2**20
     meta = read_metadata(path)
-    assert meta.model == "sardinet-late" and "SIMULATED" in meta.training_data
-    assert meta.metrics["val_mse"] < meta.extra["mean_colour_baseline"]["val_mse"]
+    assert meta.model == name and "SIMULATED" in meta.training_data
+    assert meta.metrics["val_mse"] < 0.7 * meta.extra["mean_colour_baseline"]["val_mse"]
+    model, _ = load_weights(path)
+    assert model.spec.uses_dem == (name != "sardinet")
 
 
 def test_truth_check_identity_and_mismatch(tmp_path):
