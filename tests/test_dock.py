@@ -112,7 +112,9 @@ def test_choices_persist_between_sessions(dock, qgis_iface, clean_settings):
     form.distortion_box.setChecked(True)
     form.heading_spin.setValue(350.0)
     form.look_combo.setCurrentText("left")
+    form.compile_check.setChecked(True)
     saved = form.choices("/data/out")
+    assert saved.compile is True
     saved.save()
     assert DockChoices.load() == saved
     from sardine.ui.dock import SardineDock

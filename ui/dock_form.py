@@ -12,7 +12,15 @@ from qgis.gui import (
     QgsRasterBandComboBox,
     QgsSpinBox,
 )
-from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from qgis.PyQt.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..core.geometry import LOOKS
 from ..core.translate.params import ENHANCEMENTS
@@ -120,6 +128,10 @@ class DockForm(QWidget):
         advanced.addRow("Tile size", self.tile_spin)
         advanced.addRow("Tile overlap", self.overlap_spin)
         advanced.addRow("Tiles per batch", self.batch_spin)
+        self.compile_check = QCheckBox("Compile the model (large scenes)")
+        self.compile_check.setToolTip("torch.compile: about 1.2x faster per tile on CPU after "
+                                      "some 20 s of compiling; worth it for whole scenes.")
+        advanced.addRow("", self.compile_check)
         self.advanced_box.setCollapsed(True)
 
         output = _form(self, "Output")
@@ -195,7 +207,8 @@ class DockForm(QWidget):
             device=self.device_combo.currentData() or "auto",
             enhance=self.enhance_combo.currentData() or "none",
             tile=self.tile_spin.value(), overlap=self.overlap_spin.value(),
-            batch=self.batch_spin.value(), distortion=self.distortion_box.isChecked(),
+            batch=self.batch_spin.value(), compile=self.compile_check.isChecked(),
+            distortion=self.distortion_box.isChecked(),
             incidence=self.incidence_spin.value(), heading=self.heading_spin.value(),
             look=self.look_combo.currentText(), output_dir=output_dir)
 
@@ -212,6 +225,7 @@ class DockForm(QWidget):
         self.tile_spin.setValue(c.tile)
         self.overlap_spin.setValue(c.overlap)
         self.batch_spin.setValue(c.batch)
+        self.compile_check.setChecked(c.compile)
         self.distortion_box.setChecked(c.distortion)
         self.incidence_spin.setValue(c.incidence)
         self.heading_spin.setValue(c.heading)

@@ -30,6 +30,7 @@ class DockChoices:
     tile: int = 512
     overlap: int = 64
     batch: int = 4
+    compile: bool = False
     distortion: bool = False
     incidence: float = 39.0
     heading: float = 190.0
@@ -89,6 +90,7 @@ class TranslateRequest:
             alg.WEIGHTS: c.weights or None,
             alg.DEVICE: c.device, alg.ENHANCE: c.enhance,
             alg.TILE: c.tile, alg.OVERLAP: c.overlap, alg.BATCH: c.batch,
+            alg.COMPILE: c.compile,
             INCIDENCE: c.incidence, HEADING: c.heading, LOOK: c.look,
             alg.OUTPUT: self.output or QgsProcessing.TEMPORARY_OUTPUT,
         }
