@@ -114,7 +114,9 @@ def test_two_model_report_has_every_field(tiny, tmp_path):
 
     with (out / "report.csv").open() as handle:
         lines = list(csv.DictReader(handle))
-    assert len(lines) == 6
+    assert [line["model"] for line in lines] == ["mean colour (reference)"] + \
+        [r["model"] for r in rows]
+    lines = lines[1:]
     for region in REGIONS:
         for metric in ("mse", "ssim", "psnr"):
             assert math.isfinite(float(lines[0][f"{region}_{metric}"]))
@@ -127,6 +129,9 @@ def test_two_model_report_has_every_field(tiny, tmp_path):
         assert header in md
     table = md.split("## Table 1")[1].split("##")[0]
     assert table.count("**") >= 2 * 12  # a best value per column (FID is n/a here)
+    reference_line = next(line for line in table.splitlines() if "mean colour" in line)
+    assert "**" not in reference_line  # a yardstick, never ranked
+    assert "mean colour of the training split" in md
     assert "sardinet-late + wiener" in md
 
 
@@ -176,6 +181,38 @@ def test_loop_scores_match_an_independent_computation(tiny_data):
     assert metrics["shadow"]["mse"] == pytest.approx(float(np.mean((truth[shadow] - 0.5) ** 2)))
     assert metrics["foreshortening"]["pixels"] == int(np.isin(codes, (1, 2)).sum())
     assert len(figure["predictions"]["grey"]) == len(figure["patches"]) == 2
+
+
+def test_reference_row_is_the_training_mean_colour(tiny_data):
+    """Table 1's yardstick: the mean colour of the 6 training patches painted over the 2 test
+    patches, region by region."""
+    from sardine.core.normalization import Normalization
+    from sardine.training.eval_models import EvalModel
+    from sardine.training.evaluate import EvalOptions, evaluate_models
+
+    data = tiny_data
+    model = EvalModel("grey", None, _Grey(), Normalization())
+    report, _ = evaluate_models([], data, EvalOptions(batch=1), models=[model])
+
+    def read(folder, i):
+        with rasterio.open(data / folder / f"p{i:02d}.tif") as src:
+            return src.read()
+
+    train = np.stack([read("optical", i) / 255.0 for i in range(6)])
+    colour = train.mean(axis=(0, 2, 3))
+    truth = np.stack([read("optical", i) / 255.0 for i in (8, 9)])
+    codes = np.stack([read("distortion", i)[0] for i in (8, 9)])
+    reference = report["reference"]
+    assert reference["mean_rgb"] == pytest.approx(colour.tolist(), abs=1e-6)
+    error = (truth - colour[None, :, None, None]) ** 2
+    assert reference["metrics"]["global"]["mse"] == pytest.approx(float(error.mean()), rel=1e-5)
+    fore = np.broadcast_to(np.isin(codes, (1, 2))[:, None], truth.shape)
+    assert reference["metrics"]["foreshortening"]["mse"] == pytest.approx(
+        float(error[fore].mean()), rel=1e-5)
+    assert reference["metrics"]["shadow"]["pixels"] == int((codes == 3).sum())
+    # With no training part (--split all) the evaluated truths give the colour, and say so.
+    report, _ = evaluate_models([], data, EvalOptions(batch=1, split="all"), models=[model])
+    assert "no training split" in report["reference"]["note"]
 
 
 def test_errors_name_the_fix(tiny, tmp_path):

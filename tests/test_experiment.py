@@ -41,6 +41,9 @@ def test_experiment_reports_mean_std_and_resumes(tmp_path):
         assert len(cell["values"]) == 2 and cell["std"] is not None
     md = (out / "report.md").read_text()
     assert "±" in md and "## Models" in md and "Mean ± sample std over 2 seed(s)" in md
+    # The constant-colour yardstick sits in Table 1 and in the printed table.
+    assert report["reference"]["model"] == "mean colour (reference)"
+    assert "*mean colour (reference)*" in md and "mean colour (reference)" in proc.stdout
 
     runs = [out / "runs" / "sardinet" / f"seed{s}" for s in (0, 1)]
     stamps = [(r / "model.safetensors").stat().st_mtime_ns for r in runs]

@@ -111,6 +111,7 @@ def test_written_scene_is_described(tmp_path):
         assert src.crs == CRS.from_epsg(32632) and src.units == ("dB", "dB")
     with rasterio.open(paths["distortion"]) as src:
         assert src.nodata == NODATA and "3 shadow" in src.tags()["DISTORTION_CODES"]
+        assert src.colormap(1)[3][:3] != src.colormap(1)[0][:3]  # the palette survived
     with rasterio.open(paths["optical"]) as src:
         assert src.count == 3 and src.dtypes[0] == "uint8" and src.nodata == 0
     info = json.loads(paths["scene"].read_text())
@@ -195,6 +196,9 @@ def test_dataset_layout(tmp_path):
     assert info["count"] == 10 and info["pixel_size_m"] == 10.0 and len(info["scenes"]) == 2
     with rasterio.open(out / "sar" / names["sar"][0]) as src:
         assert src.shape == (32, 32) and src.crs.is_projected
+    for layer in ("distortion", "landcover"):  # windowed writes keep their palettes too
+        with rasterio.open(out / layer / names["sar"][0]) as src:
+            assert len(src.colormap(1)) == 256
     again = simulate_dataset(tmp_path / "again", 10, patch=32, seed=3, size=96)
     assert (again / "splits.json").read_bytes() == (out / "splits.json").read_bytes()
     dataset = PatchFolderDataset(out)

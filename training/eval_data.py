@@ -32,6 +32,7 @@ class EvalData:
     distortion_source: str
     figure_indices: set[int] = field(default_factory=set)
     figure_patches: list[dict] = field(default_factory=list)
+    train_indices: list[int] = field(default_factory=list)   # the split's training part
     _views: dict[str, SardineDataset] = field(default_factory=dict)
 
     def dataset_for(self, model) -> SardineDataset:
@@ -68,8 +69,9 @@ def _scene_args(dataset: SardineDataset) -> dict:
 
 
 def select_split(dataset: SardineDataset, split: str, split_file: str | None,
-                 weights: Sequence[Path | None]) -> tuple[list[int], str]:
-    """Indices of the evaluated patches and where the split came from.
+                 weights: Sequence[Path | None]) -> tuple[list[int], str, list[int]]:
+    """Indices of the evaluated patches, where the split came from, and the indices of its
+    training part (empty for ``all``: the reference baseline then uses the evaluated truths).
 
     In order: an explicit split file, the data's ``splits.json``, a training run's
     ``split.json`` beside the first weights file that has one, else the default seeded
@@ -78,7 +80,7 @@ def select_split(dataset: SardineDataset, split: str, split_file: str | None,
     if split not in SPLITS:
         raise InputError(f"Unknown split {split!r}; choose one of {', '.join(SPLITS)}.")
     if split == "all":
-        return list(range(len(dataset))), "all patches"
+        return list(range(len(dataset))), "all patches", []
     if split_file is not None and not Path(split_file).is_file():
         raise InputError(f"Split file {split_file} does not exist; give a JSON file with "
                          "train/val/test lists of patch names.")
@@ -95,7 +97,7 @@ def select_split(dataset: SardineDataset, split: str, split_file: str | None,
     if not indices:
         raise InputError(f"The '{split}' split of {dataset.root} ({source}) is empty; use "
                          "--split all or a dataset with more patches.")
-    return indices, source
+    return indices, source, indices_of(dataset, parts["train"])
 
 
 def _codes_of(sample: dict, dataset: SardineDataset, geometry) -> np.ndarray | None:
@@ -116,7 +118,7 @@ def open_eval_data(data: str | Path, models: Sequence, options,
     patches (keeping their arrays for the figure)."""
     reference = open_dataset(data, kind=options.dataset_kind, patch=options.patch,
                              stride=options.stride)
-    indices, source = select_split(reference, options.split, options.split_file,
+    indices, source, train_indices = select_split(reference, options.split, options.split_file,
                                    [m.path for m in models])
     codes: list[np.ndarray | None] = []
     for k, index in enumerate(indices):
@@ -147,4 +149,4 @@ def open_eval_data(data: str | Path, models: Sequence, options,
             "distortion": codes[i],
         })
     return EvalData(reference, options.split, source, indices, codes, distortion_source,
-                    figure_indices, patches)
+                    figure_indices, patches, train_indices)

@@ -18,6 +18,7 @@ from ..core.feedback import Feedback
 from ..core.geometry import AcquisitionGeometry
 from ..core.metrics import REGIONS, RegionAccumulator
 from ..core.version import __version__
+from .eval_baseline import reference_row
 from .eval_data import EvalData, open_eval_data
 from .eval_models import EvalModel, apply_enhancement, check_enhancements, load_eval_models
 
@@ -127,6 +128,7 @@ def evaluate_models(weights: Sequence[str | Path], data: str | Path,
     models = list(models) if models is not None else load_eval_models(weights, options.labels)
     fid = _FidState(options.inception_weights, device)
     data_info = open_eval_data(data, models, options, feedback)
+    reference = reference_row(data_info, feedback)
     feedback.progress(5)
 
     if fid.real is not None:
@@ -174,6 +176,7 @@ def evaluate_models(weights: Sequence[str | Path], data: str | Path,
                 "note": note},
         "enhancements": list(options.enhancements),
         "geometry": options.geometry.to_dict(),
+        "reference": reference,
         "rows": rows,
     }
     figure_inputs = {"patches": data_info.figure_patches, "predictions": figure_preds}

@@ -74,10 +74,22 @@ def row_label(row: dict) -> str:
     return label
 
 
-def markdown_table(rows: Sequence[dict]) -> str:
-    """Table 1 layout: one row per model, MSE/SSIM/PSNR(/FID) per region, best in bold."""
+def _reference_line(reference: dict) -> str:
+    """The constant-colour yardstick, in italics and never bold."""
+    cells = [f"*{reference['model']}*"]
+    for region, metric in COLUMNS:
+        cell = reference["metrics"].get(region, {}).get(metric)
+        cells.append(f"*{format_cell(metric, cell)}*")
+    return "| " + " | ".join(cells) + " |"
+
+
+def markdown_table(rows: Sequence[dict], reference: dict | None = None) -> str:
+    """Table 1 layout: one row per model, MSE/SSIM/PSNR(/FID) per region, best in bold;
+    the reference row, if given, first and outside the ranking."""
     header = ["Model"] + [f"{REGION_LABELS[r]} {METRIC_LABELS[m]}" for r, m in COLUMNS]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    if reference is not None:
+        lines.append(_reference_line(reference))
     bold = {col: best_rows(rows, *col) for col in COLUMNS}
     for i, row in enumerate(rows):
         cells = [row_label(row)]
@@ -147,7 +159,8 @@ def write_reports(out_dir: str | os.PathLike, report: dict, markdown: str) -> di
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "report.json", "csv": out / "report.csv", "md": out / "report.md"}
     write_text(paths["json"], json.dumps(_json_safe(report), indent=2) + "\n")
-    write_text(paths["csv"], csv_text(report["rows"]))
+    reference = [report["reference"]] if report.get("reference") else []
+    write_text(paths["csv"], csv_text(reference + list(report["rows"])))
     write_text(paths["md"], markdown)
     return paths
 
@@ -187,9 +200,13 @@ def report_markdown(report: dict) -> str:
            "- MSE and PSNR on [0, 1] images (MSE shown x1e-2, as in the paper); SSIM with a "
            "Gaussian window (sigma 1.5) averaged over each region's pixels; regions pool the "
            "pixels of all patches. Best value of each column in bold."]
+    reference = report.get("reference")
+    if reference:
+        out.append(f"- Reference row: {reference['note']}; a model that does not beat it has "
+                   "not learnt the scene. It is not ranked.")
     if report.get("seeds_note"):
         out.append(f"- {report['seeds_note']}")
-    out += ["", "## Table 1", "", markdown_table(plain or rows)]
+    out += ["", "## Table 1", "", markdown_table(plain or rows, reference)]
     if enhanced:
         by_model = [r for r in rows if r["model"] in {e["model"] for e in enhanced}]
         out += ["## Contrast enhancement", "",

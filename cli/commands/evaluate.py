@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     with cli_feedback("evaluate") as feedback:
         report, figure = evaluate_models(args.weights, args.data, options, feedback)
         paths = write_evaluation(out, report, figure)
-    print(markdown_table(report["rows"]), end="")
+    print(markdown_table(report["rows"], report.get("reference")), end="")
     for path in paths.values():
         print(f"wrote {path}")
     return 0

@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
         experiment = Experiment(args.data, out, options, feedback)
         paths = experiment.run()
     report = json.loads(paths["json"].read_text())
-    print(markdown_table([r for r in report["rows"] if r["enhancement"] == "none"]), end="")
+    print(markdown_table([r for r in report["rows"] if r["enhancement"] == "none"],
+                         report.get("reference")), end="")
     for path in paths.values():
         print(f"wrote {path}")
     return 0

@@ -89,8 +89,10 @@ def write_layers(scene: Scene, paths: Mapping[str, Path], window: tuple[slice, s
             with atomic_output(path) as tmp:
                 with rasterio.open(tmp, "w", **grid.profile(dtype="uint8", count=1,
                                                             nodata=NODATA)) as dst:
-                    dst.write(data, 1)
+                    # The colour table first: libtiff cannot set the palette tag after
+                    # pixels are written (GDAL then logs an error and drops the table).
                     write_distortion_metadata(dst, scene.geometry)
+                    dst.write(data, 1)
         else:
             raise ValueError(f"unknown layer {name}")
 
