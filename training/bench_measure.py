@@ -2,6 +2,7 @@
 I/O limit (identity model) and a training step. Each returns plain numbers."""
 from __future__ import annotations
 
+import copy
 import time
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import torch
 
 from ..core.models.base import TranslationModel
+from ..core.models.fold import fold_batchnorm
 from ..core.translate import TranslateParams, translate
 from ..core.translate.compiled import compile_forward
 from ..core.translate.model_info import LoadedModel, ModelInfo
@@ -18,9 +20,11 @@ from ..core.translate.runner import TileRunner, pick_device, torch_threads
 def model_throughput(model: TranslationModel, device: str, tile: int, batch: int,
                      repeats: int, compile_model: bool = False) -> float:
     """Megapixels of input per second of batched tiles already in memory (no I/O), through
-    the engine's own ``TileRunner`` (inference_mode, channels_last, the engine's threads)."""
+    the engine's own ``TileRunner`` (inference_mode, channels_last, the engine's threads,
+    BatchNorm folded as the engine folds it; a copy, so the training step is unaffected)."""
     dev = pick_device(device)
-    model.to(dev).eval().to(memory_format=torch.channels_last)
+    model = copy.deepcopy(model).to(dev).eval().to(memory_format=torch.channels_last)
+    fold_batchnorm(model)
     if compile_model:
         compile_forward(model, lambda message: None)
     runner = TileRunner(model.predict, dev, batch)

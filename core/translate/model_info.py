@@ -82,9 +82,11 @@ def _info(spec, meta, path: Path, sha256: str | None) -> ModelInfo:
 
 def load_model(name_or_path: str, device: torch.device) -> LoadedModel:
     """Load weights (checked, never pickle) and wrap the model for the engine."""
+    from ..models.fold import fold_batchnorm
     from ..weights import load_weights, sha256_of
 
     path = resolve_weights(name_or_path)
     module, meta = load_weights(path, device="cpu")
     info = _info(module.spec, meta, path, sha256=sha256_of(path))
+    fold_batchnorm(module)  # inference only: a pass over the feature map saved per BatchNorm
     return LoadedModel(info=info, predict=module.predict, module=module)
