@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,11 +80,11 @@ def hillshade(dem: np.ndarray, pixel_size_m: tuple[float, float], azimuth_deg: f
 def render_panels(panels: Sequence[Panel], out_png: str | os.PathLike, title: str = "",
                   panel_inches: float = 4.0, dpi: int = 110) -> Path:
     """Panels in one row, written atomically as a PNG."""
-    with warnings.catch_warnings():
-        # A system mpl_toolkits beside a pip matplotlib only loses 3-D axes, unused here.
-        warnings.filterwarnings("ignore", message="Unable to import Axes3D")
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+    from .mpl import quiet_matplotlib
+
+    quiet_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     n = max(1, len(panels))
     h, w = panels[0].image.shape[:2] if panels else (1, 1)

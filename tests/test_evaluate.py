@@ -94,6 +94,7 @@ def test_two_model_report_has_every_field(tiny, tmp_path):
     assert [p for p in tmp_path.iterdir() if p != out] == []
     # FID is skipped, and said so clearly, without Inception weights.
     assert "--inception-weights" in proc.stderr + proc.stdout
+    assert "Axes3D" not in proc.stderr  # Debian's mpl_toolkits beside pip's: not the user's
     report = json.loads((out / "report.json").read_text())
     assert report["fid"]["computed"] is False
     assert report["dataset"]["patches"] == 2

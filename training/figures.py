@@ -66,6 +66,9 @@ def comparison_figure(out_path: str | os.PathLike, patches: Sequence[Mapping[str
     """Write the figure (PNG) atomically. ``patches``: dicts of numpy arrays ``sar``,
     ``dem`` (or None), ``optical``, ``distortion`` (or None); ``predictions``: label ->
     one (3, H, W) image per patch, in the same order."""
+    from ..core.mpl import quiet_matplotlib
+
+    quiet_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

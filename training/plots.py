@@ -12,9 +12,9 @@ INVALID_RGB = (1.0, 0.0, 1.0)  # magenta: optical pixels excluded from the loss
 
 
 def _figure(width: float, height: float):
-    import matplotlib
+    from ..core.mpl import quiet_matplotlib
 
-    matplotlib.use("Agg", force=False)
+    quiet_matplotlib()
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), dpi=100)

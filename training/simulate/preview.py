@@ -63,6 +63,9 @@ def panels(scene: Scene) -> list[tuple[str, np.ndarray]]:
 def render_preview(scene: Scene, out_path: str | os.PathLike, panel_px: int = 640) -> Path:
     """Write the four panels side by side as a PNG, each about ``panel_px`` pixels wide
     (SAR and optical are block-averaged when shrunk, as a multilooked quick-look)."""
+    from ...core.mpl import quiet_matplotlib
+
+    quiet_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
