@@ -86,7 +86,21 @@ def test_single_band_sar(scene, weights, tmp_path):  # noqa: F811
     _, dem = scene
     one = write_raster(tmp_path / "vv.tif", sar_values(64, 64)[:1], UTM, sar_transform())
     _refused(_params(one, dem, weights, tmp_path / "o.tif"), "has 1 band(s)",
-             "both polarisations")
+             "both polarisations", "gdalbuildvrt -separate")
+
+
+def test_separate_polarisation_files_stacked_as_the_error_says(scene, weights,  # noqa: F811
+                                                               tmp_path):
+    """The fix the single-band error names (a VRT of VV.tif and VH.tif) is accepted."""
+    gdal = pytest.importorskip("osgeo.gdal")
+    _, dem = scene
+    values = sar_values(64, 64)
+    vv = write_raster(tmp_path / "vv.tif", values[:1], UTM, sar_transform())
+    vh = write_raster(tmp_path / "vh.tif", values[1:2], UTM, sar_transform())
+    vrt = tmp_path / "sar.vrt"
+    gdal.BuildVRT(str(vrt), [str(vv), str(vh)], separate=True).FlushCache()
+    report = validate(_params(vrt, dem, weights, tmp_path / "o.tif"))
+    assert report.sar_path == vrt
 
 
 def test_swapped_band_labels_warn(scene, weights, tmp_path):  # noqa: F811

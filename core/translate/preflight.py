@@ -57,6 +57,12 @@ class ValidationReport:
         return self.model.uses_dem and self.dem_path is not None
 
 
+# Sentinel-1 downloads often hold one polarisation per file; a VRT stacks them losslessly.
+_STACK_HINT = (", or a raster with both polarisations. If VV and VH are separate files, "
+               "stack them first: gdalbuildvrt -separate sar.vrt VV.tif VH.tif (in QGIS: "
+               "Raster > Miscellaneous > Build Virtual Raster, 'Place each input file into a "
+               "separate band'), then use sar.vrt.")
+
 def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = None
              ) -> ValidationReport:
     """Check ``params`` cheaply; raise InputError/WeightsError naming the problem and fix."""
@@ -171,8 +177,7 @@ def _check_sar_bands(sar, wanted: tuple[int, ...], info: ModelInfo, warnings: li
     if bad:
         raise InputError(f"The SAR raster has {sar.count} band(s), so band {bad[0]} does not "
                          f"exist; the model needs {names}: pass --sar-bands with numbers "
-                         f"from 1 to {sar.count}" + (", or a raster with both polarisations."
-                                                     if sar.count < need else "."))
+                         f"from 1 to {sar.count}" + (_STACK_HINT if sar.count < need else "."))
     for b in bands:
         if "complex" in sar.dtypes[b - 1]:
             raise InputError(f"SAR band {b} is complex (SLC); give detected backscatter "
