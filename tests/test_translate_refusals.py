@@ -157,6 +157,23 @@ def test_missing_crs(scene, weights, tmp_path):  # noqa: F811
     _refused(_params(sar, dem_bare, weights, tmp_path / "o2.tif"), "DEM", "no coordinate")
 
 
+def test_radar_geometry_names_terrain_correction(scene, weights, tmp_path):  # noqa: F811
+    """A GRD placed by GCPs only gets the real fix (terrain correction), not 'assign a CRS'."""
+    import rasterio
+    from rasterio.control import GroundControlPoint
+    from rasterio.crs import CRS
+
+    _, dem = scene
+    grd = tmp_path / "grd.tif"
+    with rasterio.open(grd, "w", driver="GTiff", width=64, height=64, count=2,
+                       dtype="uint16") as dst:
+        dst.write(np.full((2, 64, 64), 120, np.uint16))
+        dst.gcps = ([GroundControlPoint(r, c, 8.0 + c / 1e3, 46.5 - r / 1e3)
+                     for r in (0, 63) for c in (0, 63)], CRS.from_epsg(4326))
+    _refused(_params(grd, dem, weights, tmp_path / "o.tif"), "ground control points",
+             "radar geometry", "Terrain Correction")
+
+
 def test_missing_files(scene, weights, tmp_path):  # noqa: F811
     sar, dem = scene
     _refused(_params(tmp_path / "none.tif", dem, weights, tmp_path / "o.tif"), "does not exist")

@@ -83,6 +83,7 @@ def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = No
         warnings.append(f"Model '{info.name}' does not use a DEM; the DEM is ignored"
                         + (" except for the distortion mask." if distortion_path else "."))
     with open_raster(sar_path, "SAR") as sar:
+        _check_map_geometry(sar, sar_path)
         sar_grid = RasterGrid.from_dataset(sar)
         bands = _check_sar_bands(sar, params.sar_bands, info, warnings)
         work = work_grid_for(sar_grid, info.pixel_size_m, warnings, sar_path)
@@ -158,6 +159,19 @@ def _check_outputs(params: TranslateParams, sar: Path, dem: Path | None
                              "--incidence DEG and --heading DEG (Sentinel-1 descending: about "
                              "39 and 190).")
     return out, dist
+
+
+def _check_map_geometry(sar, path: Path) -> None:
+    """A raster placed only by ground control points is still in radar geometry (a
+    Sentinel-1 GRD straight from the SAFE): its pixels are not on the DEM's ground, and
+    assigning a CRS would not fix that."""
+    if sar.crs is None and sar.transform.is_identity and sar.gcps[0]:
+        raise InputError(f"The SAR raster {path.name} is placed by ground control points only: "
+                         "it is still in radar geometry (e.g. a Sentinel-1 GRD from the "
+                         "SAFE), not on a map grid. Calibrate and terrain-correct it first "
+                         "(SNAP: Radar > Radiometric > Calibrate to sigma0, then Radar > "
+                         "Geometric > Terrain Correction > Range-Doppler Terrain Correction, "
+                         "with the same DEM) and give the GeoTIFF that writes.")
 
 
 def _check_sar_bands(sar, wanted: tuple[int, ...], info: ModelInfo, warnings: list[str]
