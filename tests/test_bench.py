@@ -52,3 +52,23 @@ def test_bench_quick_json(tmp_path):
     assert list(work.iterdir()) == []  # nothing written to the working directory
     # temporary rasters and weights cleaned up (torch may leave its own caches there)
     assert [p for p in scratch.iterdir() if p.name.startswith("sardine")] == []
+
+
+def test_child_peak_is_its_own_not_the_parents():
+    """A forked-and-exec'd child must not report the parent's memory as its peak (Linux
+    carries the pre-exec high-water mark into ru_maxrss)."""
+    import sys
+
+    import numpy as np
+
+    ballast = np.ones(96 * 2**20)  # 768 MB, resident: the parent is now big
+    code = ("from sardine.training.bench_memory import peak_rss_mb; "
+            "import resource; print(peak_rss_mb(), "
+            "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    own, inherited = float(out[0]), float(out[1])
+    assert ballast.sum() > 0
+    assert own < 500, own  # a Python that imported the bench module, not the parent
+    if sys.platform.startswith("linux"):
+        assert inherited > own  # the quirk this guards against is real here

@@ -1,8 +1,14 @@
 """One translation in a fresh Python process: its peak resident memory and its time.
 
-Peak RSS (``ru_maxrss``) only ever rises, so each size must run in its own process for
-the figures to be comparable. The parent calls ``translate_in_subprocess``; the child
+Peak RSS only ever rises, so each size must run in its own process for the figures to be
+comparable. The parent calls ``translate_in_subprocess``; the child
 (``python -m sardine.training.bench_memory IN.json OUT.json``) runs ``main``.
+
+The child's peak is read from ``VmHWM`` in ``/proc/self/status`` on Linux, not from
+``ru_maxrss``: Linux carries the pre-``exec`` high-water mark into ``ru_maxrss``, and a
+forked child's pre-exec image is the parent's memory. The bench's parent holds the model
+and its test batches, so ``ru_maxrss`` reported the parent's size for every raster size
+(identical "peaks" at 1024^2 and 4096^2 before 30 Nov 2026).
 """
 from __future__ import annotations
 
@@ -37,6 +43,18 @@ def translate_in_subprocess(sar: Path, dem: Path, weights: Path, out: Path, devi
     return result
 
 
+def peak_rss_mb() -> float:
+    """This process image's own peak resident memory in MB (see the module docstring)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024.0 / (1024.0 if sys.platform == "darwin" else 1.0)  # bytes on macOS
+
+
 def main(argv: list[str]) -> int:
     """Child side: translate as asked, then write peak RSS and timing as JSON."""
     from ..core.translate import TranslateParams, translate
@@ -48,12 +66,9 @@ def main(argv: list[str]) -> int:
                              overlap=int(request["overlap"]), batch=int(request["batch"]),
                              compile=bool(request.get("compile", False)))
     result = translate(params)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    if sys.platform == "darwin":
-        peak_kb /= 1024.0  # bytes on macOS
     pixels = result.width * result.height
     Path(argv[1]).write_text(json.dumps({
-        "peak_rss_mb": peak_kb / 1024.0, "seconds": result.seconds,
+        "peak_rss_mb": peak_rss_mb(), "seconds": result.seconds,
         "mp_per_s": pixels / 1e6 / result.seconds, "pid": os.getpid()}))
     return 0
 
