@@ -45,6 +45,8 @@ def test_bench_quick_json(tmp_path):
     assert set(result["peak_rss_mb"]) == {str(small), str(large)}
     assert all(_positive(v) and v > 50 for v in result["peak_rss_mb"].values())
     assert all(_positive(v) for v in result["translate_seconds"].values())
+    blocks = result["tiles_per_block"]
+    assert 1 <= blocks[str(small)] <= blocks[str(large)] <= result["setup"]["batch"]
     for key in MACHINE:
         assert result["machine"][key] not in (None, ""), key
     assert result["machine"]["gpu"] and result["setup"]["model_widths"] == "tiny"

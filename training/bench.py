@@ -129,6 +129,14 @@ def tiling_overhead(size: int, profile: Profile, size_multiple: int) -> float:
     return layout.n_tiles * layout.tile ** 2 / ideal
 
 
+def tiles_per_block(size: int, profile: Profile, size_multiple: int) -> int:
+    """Tiles the model holds at once for this raster: blocks stay within one tile row, so a
+    raster narrower than ``batch`` tiles never fills a batch (and needs less memory)."""
+    layout = TileLayout.fitted(size, size, profile.tile, profile.overlap,
+                               edge_pad(profile.overlap, size_multiple), size_multiple)
+    return min(layout.n_cols, profile.batch)
+
+
 def run_bench(options: BenchOptions) -> dict[str, Any]:
     """Run every measurement; returns the JSON-ready result (see docs/PERFORMANCE.md)."""
     log = options.log
@@ -180,6 +188,8 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
     result["translate_seconds"] = {str(s): r["seconds"] for s, r in runs.items()}
     result["peak_rss_mb"] = peaks
     result["memory_growth"] = peaks[str(large)] / peaks[str(small)]
+    result["tiles_per_block"] = {str(s): tiles_per_block(s, profile, model.spec.size_multiple)
+                                 for s in (small, large)}
     _efficiency(result, profile, large, model.spec.size_multiple)
     if hasattr(os, "getloadavg"):
         result["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]

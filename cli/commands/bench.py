@@ -48,7 +48,9 @@ def _table(result: dict[str, Any]) -> list[str]:
                        f"{result['tiling_overhead']:.3f}x tiles this size needs)"),
         ("peak_rss_mb", f"{result['peak_rss_mb'][str(small)]:.0f} at {small}^2, "
                         f"{result['peak_rss_mb'][str(large)]:.0f} at {large}^2"),
-        ("memory_growth", f"{result['memory_growth']:.3f}"),
+        ("memory_growth", f"{result['memory_growth']:.3f}  (tiles per block: "
+                          f"{result['tiles_per_block'][str(small)]} at {small}^2, "
+                          f"{result['tiles_per_block'][str(large)]} at {large}^2)"),
         ("train_samples_per_s", f"{result['train_samples_per_s']:.3f}  (batch "
                                 f"{setup['train_batch']} x {setup['train_patch']}^2)"),
         ("bench_seconds", f"{result['bench_seconds']:.0f}"),
