@@ -49,7 +49,8 @@ which then replaces it. {models}
 unreliable, for the incidence angle and heading given (Sentinel-1 descending: heading about \
 190, ascending about 350).
 <b>Advanced</b>: the raster is translated in tiles of <i>tile</i> pixels overlapping by \
-<i>overlap</i>, <i>batch</i> tiles at a time; lower them if memory runs out."""
+<i>overlap</i>, <i>batch</i> tiles at a time (0: automatic, 2 on CPU and 4 on a GPU); \
+lower them if memory runs out."""
 
 
 class TranslateAlgorithm(QgsProcessingAlgorithm):
@@ -103,7 +104,8 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
             self.addParameter(enum)
         for key, label, default, minimum in ((TILE, "Tile size (pixels)", 512, 64),
                                              (OVERLAP, "Tile overlap (pixels)", 64, 0),
-                                             (BATCH, "Tiles per batch", 4, 1)):
+                                             (BATCH, "Tiles per batch (0 = automatic)", 0,
+                                              0)):
             number = QgsProcessingParameterNumber(key, label, QgsProcessingParameterNumber.Integer,
                                                   default, minValue=minimum)
             number.setFlags(number.flags() | number.FlagAdvanced)

@@ -79,6 +79,7 @@ def test_output_format(scene, weights, tmp_path):  # noqa: F811
         assert len(tags["SARDINE_WEIGHTS_SHA256"]) == 64
         params = json.loads(tags["SARDINE_PARAMETERS"])
         assert params["tile"] == 128 and params["overlap"] == 32
+        assert params["batch"] == 2  # automatic (0) is recorded as what ran: 2 on CPU
         assert tags["SARDINE_VERSION"]
     assert not list(tmp_path.glob("*.msk"))
 

@@ -126,7 +126,7 @@ def test_output_folder_missing_or_not_tif(scene, weights, tmp_path):  # noqa: F8
     ({"tile": 100, "overlap": 32}, ("not a multiple of 8", "--tile 96")),
     ({"tile": 32, "overlap": 8}, ("too small", "at least 64")),
     ({"tile": 128, "overlap": 80}, ("--overlap 80", "half the tile")),
-    ({"batch": 0}, ("--batch 0",)),
+    ({"batch": -1}, ("--batch -1", "0: automatic")),
     ({"enhance": "sharpen"}, ("Unknown enhancement", "laplacian")),
     ({"device": "tpu"}, ("Unknown device",)),
 ])

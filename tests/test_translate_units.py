@@ -179,3 +179,12 @@ def test_final_profile_overviews_and_mask(tmp_path):
         small = src.dataset_mask(out_shape=(150, 350))
         assert (small[:, :45] == 0).all() and (small[:, 55:] == 255).all()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o.tif"]
+
+
+def test_automatic_batch_is_small_on_cpu_and_recorded():
+    """0 means automatic: 2 tiles on CPU (no faster with more, and less memory), 4 on CUDA."""
+    import torch
+    from sardine.core.translate.runner import auto_batch
+
+    assert auto_batch(torch.device("cpu")) == 2
+    assert auto_batch(torch.device("cuda")) == 4

@@ -21,7 +21,7 @@ import torch
 
 from ..core.models import build_model
 from ..core.translate.engine import edge_pad
-from ..core.translate.runner import pick_device, usable_cores
+from ..core.translate.runner import CPU_BATCH, pick_device, usable_cores
 from ..core.translate.tiling import TileLayout
 from ..core.version import __version__
 from ..core.weights import WeightsMetadata, save_weights
@@ -47,7 +47,7 @@ class Profile:
     sizes: tuple[int, int]
     tile: int = 512
     overlap: int = 64
-    batch: int = 4
+    batch: int = CPU_BATCH  # the engine's automatic CPU batch: the bench measures the default
     model_repeats: int = 3
     train_patch: int = 256
     train_steps: int = 2

@@ -124,7 +124,10 @@ class DockForm(QWidget):
         advanced = _form(self, "", self.advanced_box)
         self.tile_spin = _spin(64, 8192, 64, " px")
         self.overlap_spin = _spin(0, 1024, 8, " px")
-        self.batch_spin = _spin(1, 256, 1)
+        self.batch_spin = _spin(0, 256, 1)
+        self.batch_spin.setSpecialValueText("Automatic")
+        self.batch_spin.setToolTip("Tiles per forward pass. Automatic: 2 on CPU (more is no "
+                                   "faster there and needs more memory), 4 on a GPU.")
         advanced.addRow("Tile size", self.tile_spin)
         advanced.addRow("Tile overlap", self.overlap_spin)
         advanced.addRow("Tiles per batch", self.batch_spin)

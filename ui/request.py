@@ -29,7 +29,7 @@ class DockChoices:
     enhance: str = "none"
     tile: int = 512
     overlap: int = 64
-    batch: int = 4
+    batch: int = 0  # automatic
     compile: bool = False
     distortion: bool = False
     incidence: float = 39.0

@@ -23,7 +23,7 @@ from .model_info import LoadedModel, load_model
 from .params import TranslateParams, TranslateResult
 from .pipeline import run_tiles
 from .preflight import ValidationReport, validate
-from .runner import TileRunner, pick_device, torch_threads
+from .runner import TileRunner, auto_batch, pick_device, torch_threads
 from .tiling import TileLayout
 from .writer import provenance_tags
 
@@ -72,11 +72,12 @@ def translate(params: TranslateParams, feedback: Feedback | None = None,
     layout = TileLayout.fitted(plan.work_grid.height, plan.work_grid.width, params.tile,
                                params.overlap, edge_pad(params.overlap, info.size_multiple),
                                info.size_multiple)
-    runner = TileRunner(loaded.predict, device, params.batch, precision=params.precision,
+    batch = params.batch or auto_batch(device)
+    runner = TileRunner(loaded.predict, device, batch, precision=params.precision,
                         channels_last=channels_last,
                         on_halve=lambda b: feedback.warning(
                             f"Out of GPU memory: continuing with --batch {b}."))
-    tags = provenance_tags(info.name, info.sha256, _parameters(params, plan),
+    tags = provenance_tags(info.name, info.sha256, _parameters(params, plan, batch),
                            __version__, {"SARDINE_SOURCE_SAR": plan.sar_path.name,
                                          "SARDINE_SOURCE_DEM": plan.dem_path.name
                                          if plan.dem_path else ""})
@@ -174,8 +175,9 @@ def _scratch(beside: Path) -> Iterator[Path]:
             candidate.unlink(missing_ok=True)
 
 
-def _parameters(params: TranslateParams, plan: ValidationReport) -> dict:
+def _parameters(params: TranslateParams, plan: ValidationReport, batch: int) -> dict:
     data = asdict(params)
+    data["batch"] = batch  # what ran, not 0 for "automatic"
     data.update(sar_path=plan.sar_path.name, dem_path=plan.dem_path.name if plan.dem_path
                 else None, out_path=plan.out_path.name, model=plan.model.name,
                 distortion_out=plan.distortion_path.name if plan.distortion_path else None,

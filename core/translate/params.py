@@ -20,7 +20,7 @@ class TranslateParams:
     device: str = "auto"
     tile: int = 512
     overlap: int = 64
-    batch: int = 4
+    batch: int = 0  # tiles per forward pass; 0: automatic (runner.auto_batch)
     enhance: str = "none"
     distortion_out: Path | None = None
     geometry: AcquisitionGeometry | None = None  # needed when distortion_out is set

@@ -119,8 +119,8 @@ def _check_numbers(params: TranslateParams) -> None:
                          f"{', '.join(ENHANCEMENTS)}.")
     if params.device not in DEVICES:
         raise InputError(f"Unknown device {params.device!r}; choose one of {', '.join(DEVICES)}.")
-    if params.batch < 1:
-        raise InputError(f"--batch {params.batch} must be at least 1.")
+    if params.batch < 0:
+        raise InputError(f"--batch {params.batch} must be at least 1 (or 0: automatic).")
     if params.tile < 64:
         raise InputError(f"--tile {params.tile} is too small for the models' receptive field; "
                          "use at least 64 (512 is a good default).")
