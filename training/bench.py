@@ -119,12 +119,17 @@ def machine_facts(device: torch.device) -> dict[str, Any]:
     return facts
 
 
+def _layout(size: int, profile: Profile, size_multiple: int) -> TileLayout:
+    """The tiles the engine uses for a size^2 raster."""
+    return TileLayout.fitted(size, size, profile.tile, profile.overlap,
+                             edge_pad(profile.overlap, size_multiple), size_multiple)
+
+
 def tiling_overhead(size: int, profile: Profile, size_multiple: int) -> float:
     """Model input pixels the engine's tiles really need, over the formula's
     size^2 * tile^2 / (tile-overlap)^2: > 1 when the tiles, even shrunk to fit
     (``TileLayout.fitted``), still cover padding beyond the raster."""
-    layout = TileLayout.fitted(size, size, profile.tile, profile.overlap,
-                               edge_pad(profile.overlap, size_multiple), size_multiple)
+    layout = _layout(size, profile, size_multiple)
     ideal = size * size * profile.tile ** 2 / (profile.tile - profile.overlap) ** 2
     return layout.n_tiles * layout.tile ** 2 / ideal
 
@@ -132,9 +137,7 @@ def tiling_overhead(size: int, profile: Profile, size_multiple: int) -> float:
 def tiles_per_block(size: int, profile: Profile, size_multiple: int) -> int:
     """Tiles the model holds at once for this raster: blocks stay within one tile row, so a
     raster narrower than ``batch`` tiles never fills a batch (and needs less memory)."""
-    layout = TileLayout.fitted(size, size, profile.tile, profile.overlap,
-                               edge_pad(profile.overlap, size_multiple), size_multiple)
-    return min(layout.n_cols, profile.batch)
+    return min(_layout(size, profile, size_multiple).n_cols, profile.batch)
 
 
 def run_bench(options: BenchOptions) -> dict[str, Any]:

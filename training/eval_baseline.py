@@ -49,19 +49,23 @@ def mean_colour(data: EvalData, feedback: Feedback) -> tuple[np.ndarray, str]:
     return total / pixels, source
 
 
-def reference_row(data: EvalData, feedback: Feedback | None = None) -> dict:
-    """The constant-colour row, with the metrics of a model row and a note of its source."""
-    feedback = feedback or Feedback()
-    colour, source = mean_colour(data, feedback)
-    acc = RegionAccumulator()
-    for position, index in enumerate(data.indices):
-        feedback.check_cancelled()
-        sample = data.reference[index]
-        truth = sample["optical"].numpy()
-        const = np.broadcast_to(colour[:, None, None], truth.shape).astype(np.float32)
-        acc.add(const, truth, data.codes[position], sample["valid"][0].numpy())
-    metrics = acc.result()
-    metrics["global"]["fid"] = math.nan
-    return {"model": LABEL, "enhancement": "none", "reference": True,
-            "mean_rgb": [float(v) for v in colour],
-            "note": f"every pixel painted the mean colour of {source}", "metrics": metrics}
+class ReferenceRow:
+    """The constant-colour row. ``add`` takes the truths as the first model's evaluation
+    reads them, so the evaluated patches are not read once more just for this row."""
+
+    def __init__(self, data: EvalData, feedback: Feedback | None = None) -> None:
+        self.colour, self.source = mean_colour(data, feedback or Feedback())
+        self._acc = RegionAccumulator()
+
+    def add(self, truth: np.ndarray, codes: np.ndarray | None, valid: np.ndarray) -> None:
+        const = np.broadcast_to(self.colour[:, None, None], truth.shape).astype(np.float32)
+        self._acc.add(const, truth, codes, valid)
+
+    def result(self) -> dict:
+        """A model row's metrics, and a note of where the colour came from."""
+        metrics = self._acc.result()
+        metrics["global"]["fid"] = math.nan
+        return {"model": LABEL, "enhancement": "none", "reference": True,
+                "mean_rgb": [float(v) for v in self.colour],
+                "note": f"every pixel painted the mean colour of {self.source}",
+                "metrics": metrics}

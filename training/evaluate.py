@@ -18,7 +18,7 @@ from ..core.feedback import Feedback
 from ..core.geometry import AcquisitionGeometry
 from ..core.metrics import REGIONS, RegionAccumulator
 from ..core.version import __version__
-from .eval_baseline import reference_row
+from .eval_baseline import ReferenceRow
 from .eval_data import EvalData, open_eval_data
 from .eval_models import EvalModel, apply_enhancement, check_enhancements, load_eval_models
 
@@ -128,7 +128,7 @@ def evaluate_models(weights: Sequence[str | Path], data: str | Path,
     models = list(models) if models is not None else load_eval_models(weights, options.labels)
     fid = _FidState(options.inception_weights, device)
     data_info = open_eval_data(data, models, options, feedback)
-    reference = reference_row(data_info, feedback)
+    reference = ReferenceRow(data_info, feedback)
     feedback.progress(5)
 
     if fid.real is not None:
@@ -151,6 +151,10 @@ def evaluate_models(weights: Sequence[str | Path], data: str | Path,
                                 data_info.codes[position + k], sample["valid"][0].numpy())
                 if fid.model is not None:
                     fid.collector((model.label, e)).add(enhanced)
+            if m_index == 0:  # the truths are the same for every model
+                for k, sample in enumerate(batch):
+                    reference.add(sample["optical"].numpy(), data_info.codes[position + k],
+                                  sample["valid"][0].numpy())
             for k in range(len(batch)):
                 if data_info.indices[position + k] in data_info.figure_indices:
                     figure_preds.setdefault(model.label, []).append(preds[k])
@@ -176,7 +180,7 @@ def evaluate_models(weights: Sequence[str | Path], data: str | Path,
                 "note": note},
         "enhancements": list(options.enhancements),
         "geometry": options.geometry.to_dict(),
-        "reference": reference,
+        "reference": reference.result(),
         "rows": rows,
     }
     figure_inputs = {"patches": data_info.figure_patches, "predictions": figure_preds}

@@ -38,9 +38,8 @@ def _first_conv(module: nn.Module) -> nn.Conv2d | None:
 
 def _last_conv(module: nn.Module) -> nn.Module | None:
     """The convolution whose output the module returns unchanged, if any."""
-    if isinstance(module, nn.Conv2d) and not isinstance(module, BalancedSeparableConv2d):
-        return module
-    if isinstance(module, nn.ConvTranspose2d) and module.groups == 1:
+    if isinstance(module, nn.Conv2d) or (isinstance(module, nn.ConvTranspose2d)
+                                         and module.groups == 1):
         return module
     if isinstance(module, BalancedSeparableConv2d):
         return None   # its pointwise kernel is shared by every group: no per-output scale
@@ -68,12 +67,10 @@ def _bias_of(conv: nn.Module, channels: int) -> torch.Tensor:
 def _fold_after(conv: nn.Module, bn: nn.BatchNorm2d) -> None:
     """conv -> BN becomes conv' (output channels scaled and shifted)."""
     scale, shift = _affine(bn)
-    if isinstance(conv, nn.ConvTranspose2d):    # weight (in, out, kh, kw)
-        conv.weight.mul_(scale.view(1, -1, 1, 1))
-        bias = _bias_of(conv, conv.out_channels)
-    else:                                       # weight (out, in / groups, kh, kw)
-        conv.weight.mul_(scale.view(-1, 1, 1, 1))
-        bias = _bias_of(conv, conv.out_channels)
+    # Output channels are dim 1 of a transposed conv's weight (in, out, kh, kw), else dim 0.
+    shape = (1, -1, 1, 1) if isinstance(conv, nn.ConvTranspose2d) else (-1, 1, 1, 1)
+    conv.weight.mul_(scale.view(shape))
+    bias = _bias_of(conv, conv.out_channels)
     bias.copy_(bias * scale + shift)
 
 

@@ -63,6 +63,7 @@ _STACK_HINT = (", or a raster with both polarisations. If VV and VH are separate
                "Raster > Miscellaneous > Build Virtual Raster, 'Place each input file into a "
                "separate band'), then use sar.vrt.")
 
+
 def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = None
              ) -> ValidationReport:
     """Check ``params`` cheaply; raise InputError/WeightsError naming the problem and fix."""
