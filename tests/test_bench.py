@@ -64,7 +64,7 @@ def test_child_peak_is_its_own_not_the_parents():
     import numpy as np
 
     ballast = np.ones(96 * 2**20)  # 768 MB, resident: the parent is now big
-    code = ("from sardine.training.bench_memory import peak_rss_mb; "
+    code = ("from sardine.training.bench.memory import peak_rss_mb; "
             "import resource; print(peak_rss_mb(), "
             "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

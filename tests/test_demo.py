@@ -52,7 +52,7 @@ def test_demo_writes_tif_and_preview(tmp_path, weights):  # noqa: F811
 def test_bundled_demo_beats_the_mean_colour(tmp_path):
     """What `make demo` runs: the shipped weights on the shipped scene, with a measured claim."""
     from sardine.cli.commands.demo import SAMPLE_DIR
-    from sardine.core.truth_check import check_against_truth
+    from sardine.training.evaluation.truth_check import check_against_truth
 
     out = tmp_path / "out"
     proc = run_cli("demo", "--out", str(out), "--device", "cpu", cwd=tmp_path, check=True)
@@ -79,7 +79,7 @@ def test_bundled_weights_say_they_are_simulated(name):
 
 
 def test_truth_check_identity_and_mismatch(tmp_path):
-    from sardine.core.truth_check import check_against_truth
+    from sardine.training.evaluation.truth_check import check_against_truth
 
     rng = np.random.default_rng(1)
     image = rng.integers(0, 255, (3, 64, 64), dtype=np.uint8)

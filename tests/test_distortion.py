@@ -9,7 +9,6 @@ import rasterio
 from affine import Affine
 from conftest import run_cli
 from rasterio.crs import CRS
-from sardine.core import distortion_raster
 from sardine.core.distortion import (
     FORESHORTENING,
     LAYOVER,
@@ -20,6 +19,7 @@ from sardine.core.distortion import (
     local_incidence,
     write_distortion_raster,
 )
+from sardine.core.distortion import raster as distortion_raster
 from sardine.core.errors import InputError
 from sardine.core.geometry import AcquisitionGeometry
 from sardine.core.grid import RasterGrid, metres_per_degree

@@ -13,7 +13,7 @@ import rasterio
 import torch
 from conftest import run_cli
 from rasterio.transform import from_origin
-from sardine.core.metrics import REGIONS
+from sardine.training.evaluation.metrics import REGIONS
 
 SIZE = 32
 TINY = {"sardinet": {"conditioning_widths": [8, 16], "encoder_widths": [16, 16],
@@ -166,8 +166,8 @@ class _Grey(torch.nn.Module):
 
 def test_loop_scores_match_an_independent_computation(tiny_data):
     from sardine.core.normalization import Normalization
-    from sardine.training.eval_models import EvalModel
-    from sardine.training.evaluate import EvalOptions, evaluate_models
+    from sardine.training.evaluation.evaluate import EvalOptions, evaluate_models
+    from sardine.training.evaluation.models import EvalModel
 
     data = tiny_data
     model = EvalModel("grey", None, _Grey(), Normalization())
@@ -188,8 +188,8 @@ def test_reference_row_is_the_training_mean_colour(tiny_data):
     """Table 1's yardstick: the mean colour of the 6 training patches painted over the 2 test
     patches, region by region."""
     from sardine.core.normalization import Normalization
-    from sardine.training.eval_models import EvalModel
-    from sardine.training.evaluate import EvalOptions, evaluate_models
+    from sardine.training.evaluation.evaluate import EvalOptions, evaluate_models
+    from sardine.training.evaluation.models import EvalModel
 
     data = tiny_data
     model = EvalModel("grey", None, _Grey(), Normalization())
@@ -233,10 +233,10 @@ def test_errors_name_the_fix(tiny, tmp_path):
 def test_fid_is_reported_when_inception_weights_are_given(tiny_data, tmp_path):
     """The FID path end to end, with random Inception weights (real ones are not shipped)."""
     from safetensors.torch import save_file
-    from sardine.core.inception import InceptionV3
     from sardine.core.normalization import Normalization
-    from sardine.training.eval_models import EvalModel
-    from sardine.training.evaluate import EvalOptions, evaluate_models
+    from sardine.training.evaluation.evaluate import EvalOptions, evaluate_models
+    from sardine.training.evaluation.inception import InceptionV3
+    from sardine.training.evaluation.models import EvalModel
 
     torch.manual_seed(0)
     state = {k: v.contiguous() for k, v in InceptionV3().state_dict().items()}

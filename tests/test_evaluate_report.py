@@ -6,7 +6,7 @@ import io
 import json
 import math
 
-from sardine.training.report import (
+from sardine.training.evaluation.report import (
     COLUMNS,
     best_rows,
     csv_text,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from conftest import run_cli
-from sardine.core.metrics import REGIONS
+from sardine.training.evaluation.metrics import REGIONS
 from test_evaluate import TINY, make_dataset
 
 

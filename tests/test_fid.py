@@ -6,14 +6,14 @@ import pytest
 import torch
 from safetensors.torch import save_file
 from sardine.core.errors import InputError, WeightsError
-from sardine.core.fid import (
+from sardine.training.evaluation.fid import (
     FeatureCollector,
     feature_statistics,
     fid_from_features,
     frechet_distance,
     load_inception,
 )
-from sardine.core.inception import FEATURE_DIM, InceptionV3
+from sardine.training.evaluation.inception import FEATURE_DIM, InceptionV3
 from scipy.stats import ortho_group
 
 

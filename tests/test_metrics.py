@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 from sardine.core.errors import InputError
-from sardine.core.metrics import (
+from sardine.training.evaluation.metrics import (
     SSIM_WIN,
     RegionAccumulator,
     evaluate_regions,

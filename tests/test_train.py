@@ -13,11 +13,11 @@ from safetensors.torch import load_file
 from sardine.core.errors import InputError
 from sardine.core.models.registry import build_model
 from sardine.core.weights import load_weights, read_metadata
-from sardine.training.ddp import DistContext
-from sardine.training.losses import masked_l1
-from sardine.training.train_amp import Amp
-from sardine.training.train_steps import SupervisedStep
-from sardine.training.trainer import TrainConfig, train
+from sardine.training.train.amp import Amp
+from sardine.training.train.ddp import DistContext
+from sardine.training.train.losses import masked_l1
+from sardine.training.train.steps import SupervisedStep
+from sardine.training.train.trainer import TrainConfig, train
 from test_datasets import write_patch_folder
 
 TINY = {
@@ -178,7 +178,7 @@ def test_cli_train_bad_input(tmp_path):
 
 
 def test_config_inline_json_of_any_length_and_from_file(tmp_path):
-    from sardine.training.train_args import config_from_json
+    from sardine.training.train.args import config_from_json
     long = {"conditioning_widths": [24, 64], "note": "x" * 400}
     assert config_from_json(json.dumps(long)) == long
     path = tmp_path / "model.json"

@@ -10,8 +10,8 @@ import sys
 
 from ..core.errors import SardineError
 from ..core.feedback import Feedback
-from .train_args import add_arguments, config_from_args
-from .trainer import train
+from .train.args import add_arguments, config_from_args
+from .train.trainer import train
 
 
 def main(argv: list[str] | None = None) -> int:

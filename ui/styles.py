@@ -23,12 +23,12 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor
 
-# code -> (label, colour): the codes and colours of sardine.core.distortion (255 = nodata).
+from ..core.distortion.codes import CODES, COLORS, NODATA, NONE
+
+# code -> (label, colour), from the one definition in core (nodata is left out: transparent).
 DISTORTION_CLASSES: dict[int, tuple[str, QColor]] = {
-    0: ("none (reliable)", QColor(0, 0, 0, 0)),
-    1: ("foreshortening", QColor(255, 190, 40)),
-    2: ("layover", QColor(220, 30, 30)),
-    3: ("shadow", QColor(40, 40, 120)),
+    code: ("none (reliable)" if code == NONE else name, QColor(*COLORS[code]))
+    for code, name in CODES.items() if code != NODATA
 }
 STRETCH_PERCENTILES = (2.0, 98.0)  # ignore the darkest and brightest 2 % of valid pixels
 SAMPLE_PIXELS = 512 * 512  # the stretch is estimated on an overview of about this size

@@ -60,7 +60,7 @@ def _table(result: dict[str, Any]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...training.bench import BenchOptions, run_bench
+    from ...training.bench.run import BenchOptions, run_bench
 
     start = time.perf_counter()
 

@@ -59,7 +59,7 @@ def _weights(model: str) -> Path:
 def run(args: argparse.Namespace) -> int:
     from ...core.preview import scene_preview
     from ...core.translate import read_model_info, translate
-    from ...core.truth_check import check_against_truth
+    from ...training.evaluation.truth_check import check_against_truth
 
     sar, dem, truth = _sample_files(args.sample)
     weights = _weights(args.model)

@@ -54,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def options_from(args: argparse.Namespace):
     """EvalOptions from the shared options."""
-    from ...training.evaluate import EvalOptions
+    from ...training.evaluation.evaluate import EvalOptions
 
     if args.batch < 1 or args.figure_patches < 0:
         raise InputError("--batch must be at least 1 and --figure-patches at least 0.")
@@ -74,8 +74,8 @@ def output_folder(path: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...training.evaluate import evaluate_models, write_evaluation
-    from ...training.report import markdown_table
+    from ...training.evaluation.evaluate import evaluate_models, write_evaluation
+    from ...training.evaluation.report import markdown_table
     from ..progress import cli_feedback
 
     options = options_from(args)

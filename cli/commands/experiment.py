@@ -27,8 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...training.experiment import Experiment, ExperimentOptions, parse_config, read_config
-    from ...training.report import markdown_table
+    from ...training.evaluation.experiment import (
+        Experiment,
+        ExperimentOptions,
+        parse_config,
+        read_config,
+    )
+    from ...training.evaluation.report import markdown_table
     from ..progress import cli_feedback
 
     evaluation = options_from(args)

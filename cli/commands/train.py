@@ -9,8 +9,8 @@ import sys
 import threading
 
 from ...core.feedback import Feedback
-from ...training.train_args import add_arguments as _add_arguments
-from ...training.train_args import config_from_args
+from ...training.train.args import add_arguments as _add_arguments
+from ...training.train.args import config_from_args
 
 NAME = "train"
 HELP = "train a translation model on SAR/DEM/optical data (run folder with weights, curves)"
@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from ...training.trainer import train
+    from ...training.train.trainer import train
 
     config = config_from_args(args)
     stop = threading.Event()

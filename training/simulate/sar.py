@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...core.distortion import (
+from ...core.distortion.frame import RangeFrame
+from ...core.distortion.mask import (
     codes_from_flags,
     fill_nodata,
     local_incidence,
     range_line_flags,
 )
-from ...core.distortion_frame import RangeFrame
 from ...core.geometry import AcquisitionGeometry
 from .backscatter import sigma0
 from .landcover import Cover

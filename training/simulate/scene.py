@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...core.distortion import fill_nodata
+from ...core.distortion.mask import fill_nodata
 from ...core.errors import InputError
 from ...core.feedback import Feedback
 from ...core.geometry import AcquisitionGeometry

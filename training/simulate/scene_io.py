@@ -16,7 +16,7 @@ from rasterio.enums import ColorInterp
 
 from ...core.atomic import atomic_output
 from ...core.distortion import CODES, NODATA
-from ...core.distortion_raster import write_distortion_metadata
+from ...core.distortion.raster import write_distortion_metadata
 from ...core.errors import InputError
 from ...core.grid import RasterGrid
 from ...core.version import __version__

@@ -1,0 +1,90 @@
+"""What a training run is asked to do (``TrainConfig``) and what it produced (``RunResult``).
+
+Defaults follow the papers: SARDINet family L1 + Adam lr 1e-5, batch 24, 100 epochs;
+pix2pix GAN + 100 L1, Adam 2e-4 (0.5, 0.999); CycleGAN LSGAN, cycle 10, pool 50, constant
+then linear learning-rate decay. ``lr=None`` picks the family's default.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from ...core.errors import InputError
+
+FAMILY_LR = {"supervised": 1e-5, "pix2pix": 2e-4, "cyclegan": 2e-4}
+
+
+@dataclass
+class TrainConfig:
+    """Everything ``train()`` needs; ``sardine train`` maps its options one to one."""
+
+    data: str                         # dataset folder (layout auto-detected)
+    out: str                          # run folder (created; must be empty unless resume)
+    model: str = "sardinet-late"      # a name from core.models' registry
+    epochs: int = 100
+    batch: int = 24                   # per process (DDP multiplies it by the world size)
+    lr: float | None = None           # None: 1e-5 SARDINet family, 2e-4 GANs
+    device: str = "auto"              # auto, cpu, cuda, cuda:N, mps
+    seed: int = 0
+    workers: int = 0                  # DataLoader worker processes
+    resume: bool = False
+    augment: bool = False             # flips / 90-degree rotations (off in the paper)
+    patch: int = 256                  # scene triplets: window size
+    stride: int | None = None         # scene triplets: window step (None: = patch)
+    model_config: dict | None = None  # widths etc. passed to build_model (tiny test nets)
+    dataset_kind: str | None = None   # force a reader: patches, sen12, bigearthnet, scenes
+    dem_max_m: float | None = None    # DEM scaling; None keeps Normalization's default
+    amp: bool = True                  # mixed precision on CUDA (bf16 if supported, else fp16)
+    previews: int = 4                 # validation patches drawn in previews/
+    lambda_l1: float = 100.0          # pix2pix
+    lambda_cycle: float = 10.0        # CycleGAN, each way
+    lambda_identity: float = 0.5      # CycleGAN, times lambda_cycle; 0 when channels differ
+    pool_size: int = 50               # CycleGAN image pool
+    ndf: int = 64                     # GAN discriminators: first width (PatchGAN)
+    d_layers: int = 3                 # GAN discriminators: 3 = 70x70 receptive field
+    decay_epochs: int | None = None   # CycleGAN: linear decay over the last N (None: half)
+    max_minutes: float | None = None  # stop after the epoch that passes this wall time
+    notes: str = ""                   # free text stored in the weights metadata
+    extra_metadata: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch"):
+            if int(getattr(self, name)) < 1:
+                raise InputError(f"--{name} must be at least 1 (got {getattr(self, name)}).")
+        if self.workers < 0:
+            raise InputError(f"--workers must be 0 or more (got {self.workers}).")
+        if self.lr is not None and not self.lr > 0:
+            raise InputError(f"--lr must be positive (got {self.lr}).")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.out).expanduser()
+
+
+@dataclass
+class RunResult:
+    """What a finished run left in its folder, for callers such as ``sardine experiment``."""
+
+    run_dir: Path
+    model_path: Path                  # best validation L1 (model.safetensors)
+    last_path: Path                   # last epoch (last.safetensors, + state.safetensors)
+    best_epoch: int
+    best_val_l1: float
+    metrics: dict                     # validation metrics of the best epoch
+    history: list[dict]               # one row per epoch, as in history.csv
+    split: dict[str, list[str]]       # item names of train / val / test
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        for key in ("run_dir", "model_path", "last_path"):
+            data[key] = str(data[key])
+        return json.dumps(data, indent=2)
