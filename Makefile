@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.sardine-setup
 export QT_QPA_PLATFORM ?= offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup demo test lint package clean
+.PHONY: setup demo test lint typecheck package clean
 
 setup: $(STAMP)
 
@@ -19,9 +19,17 @@ demo: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# mypy over core/ (config in pyproject.toml). The package is the repository root, so mypy
+# sees it through a temporary `sardine` link; its cache stays out of the checkout.
+typecheck: setup
+	@tmp=$$(mktemp -d) && ln -s "$(CURDIR)" "$$tmp/sardine" && \
+	  (cd "$$tmp" && MYPYPATH="$$tmp" "$(CURDIR)/$(VENV)/bin/mypy" \
+	    --config-file "$(CURDIR)/pyproject.toml" --cache-dir "$$tmp/.mypy_cache" -p sardine.core); \
+	  rc=$$?; rm -rf "$$tmp"; exit $$rc
+
 # pytest-qgis keeps a QGIS profile in pytest's rootdir: point that at a temporary folder
 # so a test run writes nothing into the checkout.
-test: lint
+test: lint typecheck
 	@tmp=$$(mktemp -d) && $(VENV)/bin/pytest -c pyproject.toml --rootdir "$$tmp" tests -q; \
 	  rc=$$?; rm -rf "$$tmp"; exit $$rc
 

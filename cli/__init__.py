@@ -2,6 +2,8 @@
 
 Each module in ``cli/commands`` defines ``NAME``, ``HELP``, ``add_arguments(parser)``
 and ``run(args) -> int``; adding a command means adding a module, nothing else.
+
+Imports core and training; never qgis, processing or ui.
 """
 from __future__ import annotations
 

@@ -1,1 +1,3 @@
-"""QGIS-free core of Sardine: models, windowed translation, raster I/O, masks, metrics."""
+"""QGIS-free translation core: models, weights, normalisation, raster I/O, the windowed
+engine, distortion masks, enhancement. Imports numpy/torch/rasterio only: never qgis, training,
+cli, processing or ui."""

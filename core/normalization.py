@@ -43,7 +43,7 @@ class Normalization:
     def from_dict(cls, data: dict) -> Normalization:
         return cls(
             sar_bands=tuple(data["sar_bands"]),
-            sar_db_ranges=tuple(tuple(map(float, r)) for r in data["sar_db_ranges"]),
+            sar_db_ranges=tuple((float(r[0]), float(r[1])) for r in data["sar_db_ranges"]),
             dem_max_m=float(data["dem_max_m"]),
             optical_scale=float(data.get("optical_scale", 255.0)),
         )

@@ -40,18 +40,20 @@ def uses_mask_band(src, bands: tuple[int, ...]) -> bool:
 
 
 def read_valid(src, bands: tuple[int, ...], window: Window | None = None,
-               nodata: float | None = None, use_mask: bool = False
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """Read ``bands`` as float32 (C, H, W) and a (H, W) bool mask of pixels valid in all.
+               nodata: float | None = None, use_mask: bool = False,
+               out_shape: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Read ``bands`` as float32 (C, H, W) and a (H, W) bool mask of pixels valid in all;
+    with ``out_shape`` (H, W) the window is decimated (nearest) to that size in one read.
 
     Invalid pixels (nodata, NaN, masked) are set to NaN in the returned data.
     """
-    data = src.read(list(bands), window=window, out_dtype="float32")
+    shape = None if out_shape is None else (len(bands), *out_shape)
+    data = src.read(list(bands), window=window, out_dtype="float32", out_shape=shape)
     valid = np.isfinite(data).all(axis=0)
     if nodata is not None and not math.isnan(nodata):
         valid &= (data != np.float32(nodata)).all(axis=0)
     if use_mask:
-        masks = src.read_masks(list(bands), window=window)
+        masks = src.read_masks(list(bands), window=window, out_shape=shape)
         valid &= (masks != 0).all(axis=0)
     data[:, ~valid] = np.nan
     return data, valid

@@ -6,6 +6,7 @@ import pytest
 import rasterio
 import torch
 from affine import Affine
+from rasterio.crs import CRS
 from sardine.core.errors import InputError
 from sardine.core.translate.runner import TileRunner, pick_device
 from sardine.core.translate.tiling import Blender, TileLayout, ramp, reflect_index
@@ -188,3 +189,28 @@ def test_automatic_batch_is_small_on_cpu_and_recorded():
 
     assert auto_batch(torch.device("cpu")) == 2
     assert auto_batch(torch.device("cuda")) == 4
+
+
+def test_dem_coverage_is_one_decimated_read(tmp_path, monkeypatch):
+    """The left 40 % of a large DEM is nodata: the estimate is right, from a single read."""
+    from sardine.core.grid import RasterGrid
+    from sardine.core.translate import sampling
+
+    size = 2000
+    dem = np.full((1, size, size), 500.0, np.float32)
+    dem[:, :, : int(0.4 * size)] = -9999.0
+    transform = Affine(10.0, 0, 500000.0, 0, -10.0, 5000000.0)
+    path = tmp_path / "dem.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=size, height=size, count=1,
+                       dtype="float32", crs="EPSG:32632", transform=transform,
+                       nodata=-9999.0) as dst:
+        dst.write(dem)
+    calls = []
+    real = sampling.read_valid
+    monkeypatch.setattr(sampling, "read_valid",
+                        lambda *a, **k: calls.append(k.get("out_shape")) or real(*a, **k))
+    grid = RasterGrid(CRS.from_epsg(32632), transform, size, size)
+    with rasterio.open(path) as src:
+        coverage = sampling.dem_coverage(src, grid, -9999.0, False)
+    assert coverage == pytest.approx(0.6, abs=0.03)
+    assert calls == [(sampling.COVERAGE_READ, sampling.COVERAGE_READ)]

@@ -38,7 +38,7 @@ def _gradients(dem: np.ndarray, pixel_size: tuple[float, float]) -> tuple[np.nda
     """Height gradients (dh/d east, dh/d north), dimensionless."""
     px, py = float(pixel_size[0]), float(pixel_size[1])
     d_row, d_col = np.gradient(np.asarray(dem, dtype=np.float64), py, px)
-    return d_col, -d_row
+    return np.asarray(d_col), -np.asarray(d_row)
 
 
 def _look_unit(geometry: AcquisitionGeometry) -> tuple[float, float]:

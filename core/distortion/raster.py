@@ -24,11 +24,12 @@ from ..errors import InputError
 from ..feedback import Feedback
 from ..geometry import AcquisitionGeometry
 from ..grid import RasterGrid
+from ..scoped import gdal_cache
 from .codes import CODES, COLORS, LEGEND, NODATA
 from .mask import compute_distortion
 
 BLOCK = 1024  # core window size in pixels (a multiple of the 256-pixel GeoTIFF tiles)
-GDAL_CACHE_MB = 64
+GDAL_CACHE_BYTES = 64 * 1024 * 1024
 MAX_MARGIN = 4096  # pixels; beyond this the margin is capped with a warning
 
 
@@ -106,7 +107,7 @@ def write_distortion_raster(dem_path: str | os.PathLike, out_path: str | os.Path
     out = check_output_path(out_path, [dem_path])
     with ExitStack() as stack:
         # A bounded GDAL block cache keeps memory independent of the raster's size.
-        stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB))
+        stack.enter_context(gdal_cache(GDAL_CACHE_BYTES))
         reader = _open_reader(stack, dem_path, target)
         grid = RasterGrid.from_dataset(reader)
         grid.metric_pixel_size()  # refuses rotated or unit-less grids before any work

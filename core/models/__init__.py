@@ -2,6 +2,8 @@
 
 ``build_model(name, config)`` returns a ``TranslationModel``; ``predict(sar, dem)`` takes
 unit-scaled inputs of any size and returns RGB in [0, 1] for every family.
+
+Imports torch and core's errors only.
 """
 from .balanced_separable import BalancedSeparableConv2d
 from .base import ModelSpec, TranslationModel

@@ -19,16 +19,20 @@ the shuffle is ``F.channel_shuffle``, which keeps channels_last tensors channels
 """
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
 
 
 class BalancedSeparableConv2d(nn.Module):
     """Depthwise (K_S per channel) -> regroup by feature -> shared pointwise (K_C)."""
 
     def __init__(self, in_channels: int, spatial_kernels: int, channel_kernels: int,
-                 kernel_size: int = 3, stride: int = 1, padding_mode: str = "reflect",
+                 kernel_size: int = 3, stride: int = 1, padding_mode: PaddingMode = "reflect",
                  bias: bool = True) -> None:
         super().__init__()
         self.in_channels = in_channels

@@ -147,7 +147,7 @@ class TranslationModel(nn.Module, abc.ABC):
         pads = pads_for(height, width, self.spec.size_multiple, self.spec.min_size)
         with torch.inference_mode():
             sar = self.unit_to_input_range(sar.to(param.device, param.dtype))
-            if self.spec.uses_dem:
+            if self.spec.uses_dem and dem is not None:  # check_inputs refused a missing one
                 dem = self.unit_to_input_range(dem.to(param.device, param.dtype))
                 dem = reflect_pad(dem, pads)
             else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from ..errors import InputError
 from .decoder import DEFAULT_UPSAMPLING, UPSAMPLING_MODES
@@ -44,24 +44,26 @@ def _positive(**values: int) -> None:
 
 
 class _ConfigMixin:
-    """``to_dict`` (plus the derived ``uses_dem``) and a strict ``from_dict``."""
+    """``to_dict`` (plus the derived ``uses_dem``) and a strict ``from_dict``. Mixed into
+    dataclasses only, each with a ``uses_dem`` field or property."""
 
     def _freeze_sequences(self) -> None:
         """Lists given for tuple fields become tuples, so configs compare and hash."""
-        for f in dataclasses.fields(self):
+        for f in dataclasses.fields(cast(Any, self)):
             value = getattr(self, f.name)
             if isinstance(value, list):
                 object.__setattr__(self, f.name, _to_tuples(value))
 
     def to_dict(self) -> dict[str, Any]:
-        data = {f.name: _to_lists(getattr(self, f.name)) for f in dataclasses.fields(self)}
-        data["uses_dem"] = self.uses_dem
+        data = {f.name: _to_lists(getattr(self, f.name))
+                for f in dataclasses.fields(cast(Any, self))}
+        data["uses_dem"] = bool(cast(Any, self).uses_dem)
         return data
 
     @classmethod
     def from_dict(cls: type[C], data: dict[str, Any]) -> C:
         data = dict(data)
-        names = {f.name for f in dataclasses.fields(cls)}
+        names = {f.name for f in dataclasses.fields(cast(Any, cls))}
         # SARDINet derives uses_dem from its fusion; the GAN families store it.
         uses_dem = None if "uses_dem" in names else data.pop("uses_dem", None)
         unknown = sorted(set(data) - names)
@@ -69,10 +71,11 @@ class _ConfigMixin:
             raise InputError(f"Unknown {cls.__name__} setting(s) {', '.join(unknown)}; valid "
                              f"settings: {', '.join(sorted(names | {'uses_dem'}))}.")
         config = cls(**{k: _to_tuples(v) for k, v in data.items()})
-        if uses_dem is not None and bool(uses_dem) != config.uses_dem:
+        derived = bool(cast(Any, config).uses_dem)
+        if uses_dem is not None and bool(uses_dem) != derived:
             raise InputError(
                 f"Setting uses_dem={uses_dem} contradicts the rest of the {cls.__name__} "
-                f"(which gives uses_dem={config.uses_dem}); for SARDINet choose the DEM "
+                f"(which gives uses_dem={derived}); for SARDINet choose the DEM "
                 "fusion by model name (sardinet-early, -late, -intermediate).")
         return config
 

@@ -24,6 +24,7 @@ from torch import nn
 from .balanced_separable import BalancedSeparableConv2d
 
 _SAFE_PADDING = ("reflect", "replicate", "circular")
+Conv = nn.Conv2d | nn.ConvTranspose2d
 
 
 def _first_conv(module: nn.Module) -> nn.Conv2d | None:
@@ -36,7 +37,7 @@ def _first_conv(module: nn.Module) -> nn.Conv2d | None:
     return depthwise if isinstance(depthwise, nn.Conv2d) else None
 
 
-def _last_conv(module: nn.Module) -> nn.Module | None:
+def _last_conv(module: nn.Module) -> Conv | None:
     """The convolution whose output the module returns unchanged, if any."""
     if isinstance(module, nn.Conv2d) or (isinstance(module, nn.ConvTranspose2d)
                                          and module.groups == 1):
@@ -48,23 +49,26 @@ def _last_conv(module: nn.Module) -> nn.Module | None:
 
 
 def _affine(bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
-    scale = torch.rsqrt(bn.running_var + bn.eps)
+    mean, var = bn.running_mean, bn.running_var
+    if mean is None or var is None:
+        raise ValueError("Only BatchNorm with running statistics can be folded.")
+    scale = torch.rsqrt(var + bn.eps)
     if bn.affine:
         scale = scale * bn.weight
-    shift = -bn.running_mean * scale
+    shift = -mean * scale
     if bn.affine:
         shift = shift + bn.bias
     return scale, shift
 
 
-def _bias_of(conv: nn.Module, channels: int) -> torch.Tensor:
+def _bias_of(conv: Conv, channels: int) -> torch.Tensor:
     if conv.bias is None:
         conv.bias = nn.Parameter(torch.zeros(channels, dtype=conv.weight.dtype,
                                              device=conv.weight.device))
     return conv.bias
 
 
-def _fold_after(conv: nn.Module, bn: nn.BatchNorm2d) -> None:
+def _fold_after(conv: Conv, bn: nn.BatchNorm2d) -> None:
     """conv -> BN becomes conv' (output channels scaled and shifted)."""
     scale, shift = _affine(bn)
     # Output channels are dim 1 of a transposed conv's weight (in, out, kh, kw), else dim 0.

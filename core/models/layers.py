@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 
 from torch import nn
 
 from ..errors import InputError
+
+M = TypeVar("M", bound=nn.Module)
 
 NORM_LAYERS: dict[str, Callable[[int], nn.Module]] = {
     "batch": partial(nn.BatchNorm2d, affine=True, track_running_stats=True),
@@ -57,7 +60,7 @@ INITIALISERS: dict[str, Callable] = {
 }
 
 
-def init_weights(net: nn.Module, init_type: str = "normal", gain: float = 0.02) -> nn.Module:
+def init_weights(net: M, init_type: str = "normal", gain: float = 0.02) -> M:
     """Initialise as the reference: conv/linear weights N(0, gain) (or another scheme),
     biases 0, BatchNorm scale N(1, gain) and shift 0. Returns ``net`` for chaining."""
     if init_type not in INITIALISERS:

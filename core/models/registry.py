@@ -26,7 +26,7 @@ ModelConfig = SARDINetConfig | Pix2PixConfig | CycleGANConfig
 class ModelEntry:
     name: str
     family: str
-    config_class: type
+    config_class: type[Any]
     builder: Callable[[str, Any], TranslationModel]
     description: str
     fixed: dict[str, Any] = field(default_factory=dict)
@@ -41,7 +41,7 @@ class ModelEntry:
             # A dataclass cannot tell a default from a choice: a fixed field left at the
             # family default takes the name's value; any other value must agree with it.
             defaults = self.config_class()
-            data = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
+            data = {f.name: getattr(config, f.name) for f in dataclasses.fields(self.config_class)
                     if not (f.name in self.fixed
                             and getattr(config, f.name) == getattr(defaults, f.name))}
         else:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from ..errors import InputError
 from .balanced_separable import BalancedSeparableConv2d
 from .base import ModelSpec, TranslationModel
 from .configs import SARDINetConfig
@@ -19,6 +20,12 @@ from .decoder import SARDINetDecoder
 
 SIZE_MULTIPLE = 8  # stride-2 conditioning + two max-pools
 MIN_SIZE = 32  # a 4 x 4 latent: every decoder mode's reflect padding (up to 2) fits
+
+
+def _required(dem: torch.Tensor | None) -> torch.Tensor:
+    if dem is None:
+        raise InputError("This DEM fusion needs a DEM; give one, or use the SAR-only model.")
+    return dem
 
 
 def _conv3(cin: int, cout: int, stride: int) -> nn.Conv2d:
@@ -51,7 +58,7 @@ class EarlyConditioning(nn.Module):
         self.body = _conv_stack(cfg.sar_channels + 1, cfg.conditioning_widths)
 
     def forward(self, sar: torch.Tensor, dem: torch.Tensor | None) -> torch.Tensor:
-        return self.body(torch.cat((sar, dem), dim=1))
+        return self.body(torch.cat((sar, _required(dem)), dim=1))
 
 
 class LateConditioning(nn.Module):
@@ -80,7 +87,7 @@ class IntermediateConditioning(nn.Module):
             second, nn.ReLU(inplace=True), nn.BatchNorm2d(second.out_channels))
 
     def forward(self, sar: torch.Tensor, dem: torch.Tensor | None) -> torch.Tensor:
-        return self.body(torch.cat((sar, dem), dim=1))
+        return self.body(torch.cat((sar, _required(dem)), dim=1))
 
 
 CONDITIONINGS: dict[str, Callable[[SARDINetConfig], nn.Module]] = {

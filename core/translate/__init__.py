@@ -6,6 +6,8 @@
 
 Names are imported on first use, so ``from sardine.core.translate.params import ...``
 (the CLI's argument parsing, QGIS's dialogs) does not pull in torch and GDAL.
+
+Imports only core.
 """
 from __future__ import annotations
 

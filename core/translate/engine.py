@@ -2,9 +2,7 @@
 Processing algorithm. See ``docs/PERFORMANCE.md`` for the memory it needs."""
 from __future__ import annotations
 
-import ctypes
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -12,10 +10,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
-from rasterio.env import get_gdal_config, set_gdal_config
-
 from ..atomic import atomic_output
 from ..feedback import Feedback
+from ..scoped import gdal_cache
 from ..version import __version__
 from .compiled import compile_forward
 from .finish import finish
@@ -32,8 +29,6 @@ from .writer import provenance_tags
 # of the machine's RAM). Input blocks shared between tile rows are decoded again.
 GDAL_CACHE_BYTES = 32 * 1024 * 1024
 MIN_EDGE_PAD = 16
-_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
-_RELEASED = False
 
 
 def edge_pad(overlap: int, size_multiple: int) -> int:
@@ -55,7 +50,6 @@ def translate(params: TranslateParams, feedback: Feedback | None = None,
     """
     feedback = feedback or Feedback()
     start = time.perf_counter()
-    release_large_buffers()
     plan = validate(params, model)
     for message in plan.warnings:
         feedback.warning(message)
@@ -83,7 +77,7 @@ def translate(params: TranslateParams, feedback: Feedback | None = None,
                                          if plan.dem_path else ""})
     two_pass = plan.resample or params.enhance != "none"
     with ExitStack() as stack:
-        stack.enter_context(_gdal_cache(GDAL_CACHE_BYTES))
+        stack.enter_context(gdal_cache(GDAL_CACHE_BYTES))
         out_tmp = stack.enter_context(atomic_output(plan.out_path))
         low = 2.0
         if plan.distortion_path is not None:
@@ -109,25 +103,6 @@ def translate(params: TranslateParams, feedback: Feedback | None = None,
                            warnings=list(feedback.warnings))
 
 
-def release_large_buffers() -> None:
-    """Make glibc give freed multi-megabyte buffers back to the system.
-
-    glibc raises its mmap threshold each time a large block is freed (up to 32 MiB), after
-    which the engine's per-block numpy buffers (a few MiB each) come from the heap and stay
-    resident when freed: peak memory then creeps up with the raster. A fixed 1 MiB
-    threshold maps each of them separately and unmaps it on free. Harmless elsewhere; a
-    no-op where the C library has no ``mallopt``.
-    """
-    global _RELEASED
-    if _RELEASED or not sys.platform.startswith("linux"):
-        return
-    _RELEASED = True
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, 1 << 20)
-    except (OSError, AttributeError):
-        pass
-
-
 def _span(feedback: Feedback, low: float, high: float) -> Callable[[float], None]:
     """A progress callback for one stage: fraction [0, 1] -> percent in [low, high]."""
     return lambda fraction: feedback.progress(low + (high - low) * min(1.0, max(0.0, fraction)))
@@ -137,28 +112,11 @@ def _distortion(plan: ValidationReport, params: TranslateParams, out: Path,
                 feedback: Feedback, progress: Callable[[float], None]) -> None:
     from ..distortion import write_distortion_raster
 
+    if plan.dem_path is None or params.geometry is None:  # validate() plans a mask only then
+        raise ValueError("A distortion mask needs a DEM and the acquisition geometry.")
     sub = Feedback(on_progress=lambda p: progress(p / 100.0), on_info=feedback.info,
                    on_warning=feedback.warning, is_cancelled=feedback.is_cancelled)
     write_distortion_raster(plan.dem_path, out, params.geometry, sub, target=plan.sar_grid)
-
-
-@contextmanager
-def _gdal_cache(limit: int) -> Iterator[None]:
-    """Cap GDAL's (process-wide) block cache for the run, and put it back afterwards."""
-    previous = get_gdal_config("GDAL_CACHEMAX")
-    try:
-        previous = int(previous)
-    except (TypeError, ValueError):
-        previous = None
-    if previous is not None and previous <= limit:
-        yield
-        return
-    set_gdal_config("GDAL_CACHEMAX", limit)
-    try:
-        yield
-    finally:
-        if previous is not None:
-            set_gdal_config("GDAL_CACHEMAX", previous)
 
 
 @contextmanager

@@ -42,7 +42,8 @@ class LoadedModel:
         if self.module is not None:
             self.module.to(device)
             if channels_last:
-                self.module.to(memory_format=torch.channels_last)
+                # Module.to takes memory_format at run time; torch's stubs omit it.
+                self.module.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
             self.module.eval()
         return self
 

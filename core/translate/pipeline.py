@@ -13,11 +13,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import rasterio
 
 from ..feedback import Feedback
+from ..scoped import trim_heap
 from .inputs import BlockInput, BlockReader
 from .preflight import ValidationReport
 from .runner import TileRunner
@@ -114,15 +116,17 @@ def run_tiles(plan: ValidationReport, layout: TileLayout, runner: TileRunner,
     try:
         done = 0
         while True:
-            item = stage.get(in_q)
-            if item is _END:
+            got = stage.get(in_q)
+            if got is _END:
                 break
+            item = cast(BlockInput, got)
             feedback.check_cancelled()
             rgb = _predict(runner, item, layout.tile)
             done_item = _Done(item.block, item.window, item.valid, rgb)
             del item  # the writer needs no inputs: free them before waiting on it
             if not stage.put(out_q, done_item):
                 break
+            trim_heap()
             done += 1
             progress(0.95 * done / len(blocks))
         stage.put(out_q, _END)
@@ -169,9 +173,9 @@ def _write(plan: ValidationReport, layout: TileLayout, out_path: Path, final: bo
             got = stage.get(out_q)
             if got is _END:
                 break
-            item = got
+            item = cast(_Done, got)
             region = blender.add(item.block, item.rgb)
-            if item.window is None:
+            if item.window is None or item.valid is None:
                 continue
             r0, r1, c0, c1 = item.window
             y0 = item.block.final_rows[0] - pad

@@ -12,6 +12,7 @@ from ..raster_io import read_valid
 SAMPLE_WINDOWS = 3  # per side (each window may decode a whole input block)
 SAMPLE_SIZE = 64  # pixels per window side
 COVERAGE_POINTS = 48  # per side
+COVERAGE_READ = 512  # the DEM is read once, decimated to at most this many pixels a side
 
 
 def sample_sar(src, bands: tuple[int, ...], nodata: float | None, use_mask: bool
@@ -30,7 +31,8 @@ def sample_sar(src, bands: tuple[int, ...], nodata: float | None, use_mask: bool
 
 
 def dem_coverage(dem, grid: RasterGrid, nodata: float | None, use_mask: bool) -> float:
-    """Fraction of ``grid`` (sampled on a regular grid of points) where the DEM has data."""
+    """Fraction of ``grid`` (sampled on a regular grid of points) where the DEM has data,
+    from one decimated read of the DEM window under the points (not one read per point)."""
     n = COVERAGE_POINTS
     rows = (np.arange(n) + 0.5) * grid.height / n
     cols = (np.arange(n) + 0.5) * grid.width / n
@@ -39,14 +41,17 @@ def dem_coverage(dem, grid: RasterGrid, nodata: float | None, use_mask: bool) ->
     if dem.crs != grid.crs:
         xs, ys = warp_transform(grid.crs, dem.crs, list(xs), list(ys))
     xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
-    inv = ~dem.transform
-    c, r = inv * (xs, ys)
+    c, r = ~dem.transform * (xs, ys)
     c, r = np.floor(c).astype(np.int64), np.floor(r).astype(np.int64)
     inside = (c >= 0) & (c < dem.width) & (r >= 0) & (r < dem.height) & np.isfinite(xs)
     if not inside.any():
         return 0.0
-    good = 0
-    for ci, ri in zip(c[inside], r[inside], strict=True):
-        data, valid = read_valid(dem, (1,), Window(int(ci), int(ri), 1, 1), nodata, use_mask)
-        good += int(valid[0, 0])
-    return good / float(c.size)
+    c, r = c[inside], r[inside]
+    col0, row0 = int(c.min()), int(r.min())
+    width, height = int(c.max()) + 1 - col0, int(r.max()) + 1 - row0
+    shape = (min(height, COVERAGE_READ), min(width, COVERAGE_READ))
+    _, valid = read_valid(dem, (1,), Window(col0, row0, width, height), nodata, use_mask,
+                          out_shape=shape)
+    ri = np.minimum((r - row0) * shape[0] // height, shape[0] - 1)
+    ci = np.minimum((c - col0) * shape[1] // width, shape[1] - 1)
+    return int(valid[ri, ci].sum()) / float(inside.size)

@@ -8,6 +8,8 @@
 - ``sar.tif`` + ``optical.tif`` (here or in sub-folders) -> ``SceneTripletDataset``.
 
 Every reader yields the dict described in ``base.py``.
+
+Imports core only.
 """
 from __future__ import annotations
 

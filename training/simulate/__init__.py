@@ -1,5 +1,6 @@
 """Terrain-aware scene simulator: generated or real mountains, land cover, optical and
-Sentinel-1-like SAR images and distortion masks on one projected grid (docs/SIMULATOR.md)."""
+Sentinel-1-like SAR images and distortion masks on one projected grid (docs/SIMULATOR.md).
+Imports core only."""
 from .dataset import simulate_dataset
 from .landcover import LEGEND
 from .real_dem import load_dem, write_sample_dem
