@@ -277,3 +277,22 @@ def test_compiled_translation_equals_eager(scene, weights, tmp_path):  # noqa: F
                       compile=True), Feedback(on_warning=warnings.append))
     assert not any("torch.compile" in w for w in warnings)
     assert np.abs(read(compiled)[0].astype(int) - read(plain)[0].astype(int)).max() <= 1
+
+
+def test_translate_leaves_no_process_wide_state(scene, weights, tmp_path):  # noqa: F811
+    """QGIS shares the process: GDAL's cache and torch's threads are as they were after a
+    run (also after a cancelled one), and nothing changes glibc's allocator settings."""
+    from pathlib import Path
+
+    from rasterio.env import get_gdal_config
+
+    _, sar, dem = scene
+    before = (get_gdal_config("GDAL_CACHEMAX"), torch.get_num_threads())
+    translate(_params(sar, dem, weights, tmp_path / "out.tif", threads=1, enhance="wiener"))
+    assert (get_gdal_config("GDAL_CACHEMAX"), torch.get_num_threads()) == before
+    with pytest.raises(Cancelled):
+        translate(_params(sar, dem, weights, tmp_path / "stop.tif", threads=1),
+                  Feedback(is_cancelled=lambda: True))
+    assert (get_gdal_config("GDAL_CACHEMAX"), torch.get_num_threads()) == before
+    core = Path(__file__).resolve().parent.parent / "core"
+    assert not [p for p in core.rglob("*.py") if "mallopt(" in p.read_text()]

@@ -40,10 +40,6 @@ class RangeFrame:
         self._coords: np.ndarray | None = None
         self._back: np.ndarray | None = None
 
-    @property
-    def frame_shape(self) -> tuple[int, int]:
-        return self.n_lines, self.n_range
-
     def ground_range(self) -> np.ndarray:
         """Ground range (m) of each column, increasing from near to far."""
         return np.arange(self.n_range, dtype=np.float64) * self.step

@@ -7,7 +7,7 @@ Why: radar measures range, so terrain that rises towards the sensor is compresse
 simulator needs the same geometry to form its SAR images.
 
 Algorithm (``shared/design/models.md``): the DEM is sampled along range lines (any look
-direction, see ``distortion_frame.RangeFrame``); on each line, with ground range x and
+direction, see ``frame.RangeFrame``); on each line, with ground range x and
 height h, slant range R = x sin(theta) - h cos(theta) and the ray-normal coordinate
 E = x cos(theta) + h sin(theta). Layover where R is not increasing: a nearer sample has a
 larger-or-equal R (running max, near to far) or a farther one a smaller-or-equal R (running

@@ -85,7 +85,6 @@ class PatchFolderDataset(SardineDataset):
         self.pixel_size_m = pixel_size(sar[first])
         data, _ = read_raster(sar[first])
         self.sar_is_db = not looks_linear(data)
-        self.patch_size = (h, w)
         self.items = [Item(stem, stem, {"sar": path, **{k: v[stem] for k, v in folders.items()}})
                       for stem, path in sar.items()]
 

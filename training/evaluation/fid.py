@@ -4,7 +4,7 @@ MSE/SSIM cannot (the paper's GANs win on FID while losing on MSE).
 
 No Inception weights ship with any wheel and nothing may be downloaded at run time, so FID
 is computed only from a weights file the user supplies (safetensors; see
-``core/inception.py`` for which state dicts fit). There is never a substitute network.
+``inception.py`` for which state dicts fit). There is never a substitute network.
 """
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ writes the run folder; everything else is computed identically on every rank.
 """
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass
 
@@ -48,9 +49,23 @@ class DistContext:
         """True on every rank when any rank says True (e.g. one was cancelled)."""
         return bool(self.sum([1.0 if flag else 0.0])[0] > 0)
 
-    def close(self) -> None:
-        if self.enabled and dist.is_initialized():
-            dist.destroy_process_group()
+    def close(self, graceful: bool = True) -> None:
+        """Leave the process group while the interpreter is still whole.
+
+        The caller first drops every DistributedDataParallel wrapper (their C++ reducers
+        hold the group): otherwise ``destroy_process_group`` only forgets the group, and
+        gloo's threads are torn down later, during interpreter finalisation, in whatever
+        order it frees things; a rank could then die in ``std::terminate`` ("terminate
+        called without an active exception") after a successful run. ``graceful`` waits
+        for every rank first, so none is still inside a collective; on an error path a
+        peer may never arrive, so it is skipped there.
+        """
+        if not (self.enabled and dist.is_initialized()):
+            return
+        gc.collect()  # DDP wrappers in reference cycles: free them (and their hold on the group)
+        if graceful:
+            dist.barrier()
+        dist.destroy_process_group()
 
 
 def resolve_device(name: str, local_rank: int = 0) -> torch.device:

@@ -16,12 +16,6 @@ def masked_l1(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor) -> 
     return diff.sum() / weight.sum().clamp_min(1.0)
 
 
-def masked_mse(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    weight = valid.to(torch.float32).expand_as(target)
-    diff = (pred.float() - target.float()) ** 2 * weight
-    return diff.sum() / weight.sum().clamp_min(1.0)
-
-
 def patch_weights(valid: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """(B, 1, h, w) weights for a PatchGAN output map: 1 where the receptive field is all
     valid, 0 where it touches an invalid pixel (so clouds neither look real nor fake)."""

@@ -57,9 +57,12 @@ def train(config: TrainConfig, feedback: Feedback | None = None,
     feedback = feedback or Feedback()
     ctx = ddp.setup(config.device)
     try:
-        return _Run(config, feedback, ctx, progress_bars).run()
-    finally:
-        ctx.close()
+        result = _Run(config, feedback, ctx, progress_bars).run()
+    except BaseException:
+        ctx.close(graceful=False)
+        raise
+    ctx.close()  # nothing references the run (and its DDP wrappers) any more: see close()
+    return result
 
 
 def seed_everything(seed: int) -> None:
