@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import support
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,3 +40,14 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="session")
+def weights(tmp_path_factory) -> Path:
+    return support.save_tiny(tmp_path_factory.mktemp("weights") / "tiny-late.safetensors")
+
+
+@pytest.fixture(scope="session")
+def weights_sar_only(tmp_path_factory) -> Path:
+    return support.save_tiny(tmp_path_factory.mktemp("weights") / "tiny-sar.safetensors",
+                             "sardinet")

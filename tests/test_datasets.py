@@ -10,7 +10,6 @@ import pytest
 import rasterio
 import torch
 from rasterio.crs import CRS
-from rasterio.transform import from_origin
 from sardine.core.errors import InputError
 from sardine.training.datasets import (
     BigEarthNetDataset,
@@ -22,50 +21,7 @@ from sardine.training.datasets import (
     make_split,
     open_dataset,
 )
-
-UTM = CRS.from_epsg(32633)
-
-
-def _write(path: Path, data: np.ndarray, dtype: str, crs=UTM) -> None:
-    data = np.asarray(data)
-    if data.ndim == 2:
-        data = data[None]
-    profile = {"driver": "GTiff", "height": data.shape[1], "width": data.shape[2],
-               "count": data.shape[0], "dtype": dtype, "crs": crs,
-               "transform": from_origin(400000, 5000000, 10, 10)}
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(data.astype(dtype))
-
-
-def smooth_field(rng: np.random.Generator, size: int) -> np.ndarray:
-    """A smooth random field in [0, 1] (a few low-frequency waves)."""
-    yy, xx = np.mgrid[0:size, 0:size] / size
-    out = np.zeros((size, size))
-    for _ in range(3):
-        fx, fy, phase = rng.uniform(0.5, 2.5, 2).tolist() + [rng.uniform(0, 6.28)]
-        out += np.sin(2 * np.pi * (fx * xx + fy * yy) + phase)
-    return (out - out.min()) / (np.ptp(out) + 1e-9)
-
-
-def write_patch_folder(root: Path, count: int = 10, size: int = 32, seed: int = 0,
-                       dem: bool = True, distortion: bool = False) -> Path:
-    """An easy learnable dataset: the optical colours are smooth functions of VV, VH, DEM."""
-    rng = np.random.default_rng(seed)
-    folders = ["sar", "optical"] + (["dem"] if dem else []) + \
-        (["distortion"] if distortion else [])
-    for name in folders:
-        (root / name).mkdir(parents=True, exist_ok=True)
-    for i in range(count):
-        a, b, c = (smooth_field(rng, size) for _ in range(3))
-        stem = f"patch_{i:03d}"
-        _write(root / "sar" / f"{stem}.tif", np.stack([-20 + 18 * a, -28 + 16 * b]), "float32")
-        rgb = np.stack([a, 0.5 * b + 0.5 * c, 1 - a]) * 255
-        _write(root / "optical" / f"{stem}.tif", rgb, "uint8")
-        if dem:
-            _write(root / "dem" / f"{stem}.tif", 3000 * c, "float32")
-        if distortion:
-            _write(root / "distortion" / f"{stem}.tif", (a > 0.8).astype(np.uint8), "uint8")
-    return root
+from support import write_patch_folder, write_raster
 
 
 @pytest.fixture(scope="module")
@@ -168,11 +124,12 @@ def test_scene_cloud_mask_marks_invalid(tmp_path):
     rng = np.random.default_rng(0)
     folder = tmp_path / "s"
     folder.mkdir()
-    _write(folder / "sar.tif", np.stack([-10 + rng.normal(size=(64, 64))] * 2), "float32")
-    _write(folder / "optical.tif", rng.integers(1, 3000, (3, 64, 64)), "uint16")
+    write_raster(folder / "sar.tif", np.stack([-10 + rng.normal(size=(64, 64))] * 2),
+                 dtype="float32")
+    write_raster(folder / "optical.tif", rng.integers(1, 3000, (3, 64, 64)), dtype="uint16")
     scl = np.full((64, 64), 4, np.uint8)
     scl[:, :16] = 9  # cloud (high probability)
-    _write(folder / "scl.tif", scl, "uint8")
+    write_raster(folder / "scl.tif", scl, dtype="uint8")
     ds = SceneTripletDataset(folder, patch=32)
     assert not ds.has_dem and len(ds) == 4
     sample = ds[0]
@@ -195,14 +152,14 @@ def test_mismatched_names(tmp_path):
 
 def test_patches_of_different_sizes(tmp_path):
     root = write_patch_folder(tmp_path / "d", count=3)
-    _write(root / "optical" / "patch_002.tif", np.zeros((3, 16, 16)), "uint8")
+    write_raster(root / "optical" / "patch_002.tif", np.zeros((3, 16, 16)), dtype="uint8")
     with pytest.raises(InputError, match="patch_002.tif"):
         open_dataset(root)
 
 
 def test_optical_with_wrong_band_count(tmp_path):
     root = write_patch_folder(tmp_path / "d", count=3)
-    _write(root / "optical" / "patch_001.tif", np.zeros((2, 32, 32)), "uint8")
+    write_raster(root / "optical" / "patch_001.tif", np.zeros((2, 32, 32)), dtype="uint8")
     with pytest.raises(InputError, match=r"patch_001\.tif.*2 band"):
         open_dataset(root)
 

@@ -7,7 +7,7 @@ import pytest
 import rasterio
 from conftest import run_cli
 from sardine.core.errors import InputError
-from test_translate_support import UTM, make_scene, sar_transform, weights  # noqa: F401
+from support import UTM, make_scene, sar_transform
 
 
 def test_demo_without_sample_scene(tmp_path):
@@ -29,7 +29,7 @@ def test_demo_without_bundled_weights(tmp_path, monkeypatch):
     assert "sardine train" in str(e.value)
 
 
-def test_demo_writes_tif_and_preview(tmp_path, weights):  # noqa: F811
+def test_demo_writes_tif_and_preview(tmp_path, weights):
     sample = tmp_path / "sample"
     sample.mkdir()
     make_scene(sample, 160)

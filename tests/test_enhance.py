@@ -14,7 +14,7 @@ from sardine.core.enhance import (
 )
 from sardine.core.errors import InputError
 from sardine.core.translate import TranslateParams, edge_pad, translate
-from test_translate_support import make_scene, read, reference, tiny_model, weights  # noqa: F401
+from support import make_scene, read, reference, tiny_model
 
 
 def test_kernels():
@@ -63,7 +63,7 @@ def test_windowed_equals_whole(method):
     assert np.abs(got - whole).max() < 1e-5
 
 
-def test_engine_enhances_window_by_window(tmp_path, weights, monkeypatch):  # noqa: F811
+def test_engine_enhances_window_by_window(tmp_path, weights, monkeypatch):
     """The engine's windowed enhancement (forced to small windows) equals enhancing the
     whole-image inference, within 1 DN."""
     from sardine.core.translate import finish

@@ -5,70 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 import rasterio
 import torch
 from conftest import run_cli
-from rasterio.transform import from_origin
 from sardine.training.evaluation.metrics import REGIONS
-
-SIZE = 32
-TINY = {"sardinet": {"conditioning_widths": [8, 16], "encoder_widths": [16, 16],
-                     "decoder_widths": [8, 4]},
-        "sardinet-late": {"conditioning_widths": [8, 16], "encoder_widths": [16, 16],
-                          "decoder_widths": [8, 4]}}
-
-
-def _write(path: Path, data: np.ndarray) -> None:
-    profile = {"driver": "GTiff", "width": data.shape[2], "height": data.shape[1],
-               "count": data.shape[0], "dtype": data.dtype.name, "crs": "EPSG:32632",
-               "transform": from_origin(500000, 5000000, 20.0, 20.0)}
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(data)
-
-
-def make_dataset(root: Path, count: int = 10, seed: int = 0) -> Path:
-    """A patch folder like ``sardine simulate-dataset`` writes: every distortion region
-    present in each patch, and a splits.json (6 train, 2 val, 2 test)."""
-    rng = np.random.default_rng(seed)
-    for sub in ("sar", "dem", "optical", "distortion"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    yy, xx = np.mgrid[0:SIZE, 0:SIZE]
-    names = []
-    for i in range(count):
-        name = f"p{i:02d}"
-        names.append(name)
-        dem = (300 + 200 * np.sin(xx / 5 + i) * np.cos(yy / 7)).astype(np.float32)[None]
-        sar = np.stack([-12 + 6 * np.sin(xx / 3 + i), -20 + 4 * np.cos(yy / 4)])
-        sar = (sar + rng.normal(0, 1, sar.shape)).astype(np.float32)
-        optical = np.clip(np.stack([dem[0] / 3, 120 + 40 * np.sin(xx / 6), 90 + yy * 2]),
-                          0, 255).astype(np.uint8)
-        codes = np.zeros((1, SIZE, SIZE), np.uint8)
-        codes[0, :, 8:14] = 1
-        codes[0, :, 14:16] = 2
-        codes[0, 4:20, 22:30] = 3
-        for sub, data in (("sar", sar), ("dem", dem), ("optical", optical),
-                          ("distortion", codes)):
-            _write(root / sub / f"{name}.tif", data)
-    (root / "splits.json").write_text(json.dumps(
-        {"train": names[:6], "val": names[6:8], "test": names[8:]}))
-    return root
-
-
-def make_weights(folder: Path, name: str, seed: int = 0) -> Path:
-    """A tiny random-init model saved like a trained one."""
-    from sardine.core.models import build_model
-    from sardine.core.normalization import Normalization
-    from sardine.core.weights import WeightsMetadata, save_weights
-
-    torch.manual_seed(seed)
-    model = build_model(name, TINY[name]).eval()
-    path = folder / f"{name}.safetensors"
-    save_weights(path, model, WeightsMetadata(normalization=Normalization(dem_max_m=1000.0)))
-    return path
+from support import make_dataset, save_eval_weights
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +23,7 @@ def tiny_data(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny(tiny_data):
     root = tiny_data.parent
-    weights = [make_weights(root, "sardinet"), make_weights(root, "sardinet-late", 1)]
+    weights = [save_eval_weights(root, "sardinet"), save_eval_weights(root, "sardinet-late", 1)]
     return tiny_data, weights
 
 

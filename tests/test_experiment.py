@@ -6,12 +6,12 @@ import json
 
 from conftest import run_cli
 from sardine.training.evaluation.metrics import REGIONS
-from test_evaluate import TINY, make_dataset
+from support import EVAL_TINY, make_dataset
 
 
 def _experiment(data, out, cwd, *extra):
     config = {"train": {"batch": 4, "device": "cpu", "previews": 0, "amp": False},
-              "models": {"sardinet": TINY["sardinet"]}}
+              "models": {"sardinet": EVAL_TINY["sardinet"]}}
     return run_cli("experiment", "--data", str(data), "--models", "sardinet", "--seeds", "2",
                    "--epochs", "1", "--config", json.dumps(config), "--out", str(out), *extra,
                    cwd=cwd)

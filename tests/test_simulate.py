@@ -23,6 +23,7 @@ from sardine.training.simulate import (
 from sardine.training.simulate.landcover import FOREST, MEADOW, ROCK, WATER, Cover
 from sardine.training.simulate.sar import simulate_sar
 from sardine.training.simulate.terrain import generate_terrain
+from support import write_raster
 
 
 @pytest.fixture(scope="module")
@@ -140,19 +141,13 @@ def test_scene_from_real_dem(sample_dem):
         simulate_scene(SceneSpec(size=4000, dem_path=sample_dem))
 
 
-def _write(path, data, crs, transform, nodata=None):
-    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0],
-                       count=1, dtype="float32", crs=crs, transform=transform,
-                       nodata=nodata) as dst:
-        dst.write(data.astype(np.float32), 1)
-
-
 def test_geographic_dem_goes_to_utm(tmp_path):
     """A DEM in EPSG:4326 is resampled onto a UTM grid in metres, never read as metres."""
     step = 1.0 / 3600.0
     rows, cols = np.mgrid[0:300, 0:300]
     dem = 1500.0 + 400.0 * np.sin(cols / 40.0) * np.cos(rows / 55.0)
-    _write(tmp_path / "geo.tif", dem, "EPSG:4326", Affine(step, 0, 10.9, 0, -step, 46.6))
+    write_raster(tmp_path / "geo.tif", dem, "EPSG:4326", Affine(step, 0, 10.9, 0, -step, 46.6),
+                 dtype="float32")
     scene = simulate_scene(SceneSpec(size=128, seed=1, dem_path=tmp_path / "geo.tif"))
     assert scene.grid.crs == CRS.from_epsg(32632)
     assert 1050.0 < np.nanmin(scene.dem) and np.nanmax(scene.dem) < 1950.0
@@ -163,8 +158,8 @@ def test_geographic_dem_goes_to_utm(tmp_path):
 def test_dem_holes_stay_nodata(tmp_path):
     dem = 800.0 + 300.0 * np.random.default_rng(0).random((160, 160))
     dem[60:80, 60:90] = -9999.0
-    _write(tmp_path / "holes.tif", dem, "EPSG:32632",
-           Affine(10.0, 0, 400000.0, 0, -10.0, 5000000.0), nodata=-9999.0)
+    write_raster(tmp_path / "holes.tif", dem, "EPSG:32632",
+                 Affine(10.0, 0, 400000.0, 0, -10.0, 5000000.0), nodata=-9999.0, dtype="float32")
     scene = simulate_scene(SceneSpec(size=128, seed=1, dem_path=tmp_path / "holes.tif"))
     hole = ~np.isfinite(scene.dem)
     assert 100 < hole.sum() < 1200

@@ -18,7 +18,7 @@ from sardine.training.train.ddp import DistContext
 from sardine.training.train.losses import masked_l1
 from sardine.training.train.steps import SupervisedStep
 from sardine.training.train.trainer import TrainConfig, train
-from test_datasets import write_patch_folder
+from support import write_patch_folder
 
 TINY = {
     "sardinet": {"conditioning_widths": [8, 16], "encoder_widths": [16, 32],

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from sardine.core.weights import load_weights
-from test_datasets import write_patch_folder
+from support import write_patch_folder
 
 TINY = {"conditioning_widths": [8, 16], "encoder_widths": [16, 32], "decoder_widths": [16, 8]}
 

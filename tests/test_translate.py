@@ -13,7 +13,7 @@ from rasterio.warp import transform as warp_transform
 from sardine.core.errors import Cancelled
 from sardine.core.feedback import Feedback
 from sardine.core.translate import TranslateParams, edge_pad, translate
-from test_translate_support import (  # noqa: F401 (fixtures)
+from support import (
     ORIGIN,
     UTM,
     checksum,
@@ -24,7 +24,6 @@ from test_translate_support import (  # noqa: F401 (fixtures)
     sar_values,
     terrain,
     tiny_model,
-    weights,
     write_raster,
 )
 
@@ -38,7 +37,7 @@ def scene(tmp_path_factory):
     return folder, sar, dem
 
 
-def _params(sar, dem, weights, out, **kw) -> TranslateParams:  # noqa: F811
+def _params(sar, dem, weights, out, **kw) -> TranslateParams:
     kw.setdefault("tile", 128)
     kw.setdefault("overlap", 32)
     return TranslateParams(sar_path=sar, dem_path=dem, model=str(weights), out_path=out,
@@ -46,7 +45,7 @@ def _params(sar, dem, weights, out, **kw) -> TranslateParams:  # noqa: F811
 
 
 @pytest.mark.parametrize("tile,overlap", [(128, 32), (96, 24)])
-def test_windowed_equals_whole_image(scene, weights, tmp_path, tile, overlap):  # noqa: F811
+def test_windowed_equals_whole_image(scene, weights, tmp_path, tile, overlap):
     _, sar, dem = scene
     progress: list[float] = []
     out = tmp_path / "out.tif"
@@ -64,7 +63,7 @@ def test_windowed_equals_whole_image(scene, weights, tmp_path, tile, overlap):  
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.tif"]
 
 
-def test_output_format(scene, weights, tmp_path):  # noqa: F811
+def test_output_format(scene, weights, tmp_path):
     _, sar, dem = scene
     out = tmp_path / "out.tif"
     translate(_params(sar, dem, weights, out))
@@ -99,7 +98,7 @@ def _seam_ratio(image: np.ndarray, borders: list[int]) -> float:
     return max(ratios)
 
 
-def test_no_seam(scene, weights, tmp_path):  # noqa: F811
+def test_no_seam(scene, weights, tmp_path):
     """Across tile borders the gradient is no larger than inside tiles, while naive tiling
     (no overlap, no blending) of the same model leaves measurable seams."""
     _, _, dem = scene
@@ -129,7 +128,7 @@ def test_no_seam(scene, weights, tmp_path):  # noqa: F811
     assert _seam_ratio(np.rint(naive), list(range(step, SIZE, step))) >= 1.015
 
 
-def test_dem_in_geographic_crs_at_30m(scene, weights, tmp_path):  # noqa: F811
+def test_dem_in_geographic_crs_at_30m(scene, weights, tmp_path):
     """A DEM in EPSG:4326 at ~30 m, warped on the fly, gives the same result (within 2 DN
     on 99 % of pixels) as the same terrain given on the SAR grid."""
     _, sar, dem = scene
@@ -152,7 +151,7 @@ def test_dem_in_geographic_crs_at_30m(scene, weights, tmp_path):  # noqa: F811
     assert (np.abs(a - b).max(axis=0) <= 2).mean() >= 0.99
 
 
-def test_nodata_becomes_masked(scene, weights, tmp_path):  # noqa: F811
+def test_nodata_becomes_masked(scene, weights, tmp_path):
     _, _, dem = scene
     values = sar_values(SIZE, SIZE)
     values[:, 40:60, 50:90] = -9999.0
@@ -175,7 +174,7 @@ def test_nodata_becomes_masked(scene, weights, tmp_path):  # noqa: F811
     assert data[:, expected].std() > 20
 
 
-def test_partial_dem_coverage_warns_and_masks(scene, weights, tmp_path):  # noqa: F811
+def test_partial_dem_coverage_warns_and_masks(scene, weights, tmp_path):
     sar, dem = scene[1], scene[2]
     with rasterio.open(dem) as d:
         part = d.read(1)[:, :120]
@@ -188,7 +187,7 @@ def test_partial_dem_coverage_warns_and_masks(scene, weights, tmp_path):  # noqa
     assert (mask[:, :119] == 255).all() and (mask[:, 121:] == 0).all()
 
 
-def test_linear_sar_is_converted(scene, weights, tmp_path):  # noqa: F811
+def test_linear_sar_is_converted(scene, weights, tmp_path):
     _, sar, dem = scene
     with rasterio.open(sar) as s:
         db = s.read()
@@ -203,7 +202,7 @@ def test_linear_sar_is_converted(scene, weights, tmp_path):  # noqa: F811
     assert np.abs(a - b).max() <= 1
 
 
-def test_coarse_pixels_are_resampled_and_warped_back(weights, tmp_path):  # noqa: F811
+def test_coarse_pixels_are_resampled_and_warped_back(weights, tmp_path):
     sar, dem = make_scene(tmp_path, size=96, pixel=20.0)
     out = tmp_path / "out.tif"
     warnings: list[str] = []
@@ -215,7 +214,7 @@ def test_coarse_pixels_are_resampled_and_warped_back(weights, tmp_path):  # noqa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dem.tif", "out.tif", "sar.tif"]
 
 
-def test_geographic_sar_runs_in_utm(scene, weights, tmp_path):  # noqa: F811
+def test_geographic_sar_runs_in_utm(scene, weights, tmp_path):
     _, _, dem = scene
     lon, lat = warp_transform(UTM, "EPSG:4326", [ORIGIN[0]], [ORIGIN[1]])
     t = Affine(10.0 / 78000.0, 0, lon[0], 0, -10.0 / 111200.0, lat[0])
@@ -229,7 +228,7 @@ def test_geographic_sar_runs_in_utm(scene, weights, tmp_path):  # noqa: F811
 
 
 @pytest.mark.parametrize("enhance", ["none", "wiener"])
-def test_cancel_leaves_nothing(scene, weights, tmp_path, enhance):  # noqa: F811
+def test_cancel_leaves_nothing(scene, weights, tmp_path, enhance):
     _, sar, dem = scene
     before = {p: checksum(p) for p in (sar, dem, weights)}
     calls = []
@@ -245,7 +244,7 @@ def test_cancel_leaves_nothing(scene, weights, tmp_path, enhance):  # noqa: F811
     assert {p: checksum(p) for p in before} == before
 
 
-def test_compile_falls_back_to_eager_with_a_warning(scene, weights, tmp_path, monkeypatch):  # noqa: F811
+def test_compile_falls_back_to_eager_with_a_warning(scene, weights, tmp_path, monkeypatch):
     """Where torch.compile cannot work (no C compiler, unsupported op) the run goes on."""
     _, sar, dem = scene
     plain = tmp_path / "plain.tif"
@@ -268,7 +267,7 @@ def test_compile_falls_back_to_eager_with_a_warning(scene, weights, tmp_path, mo
 
 @pytest.mark.skipif(not shutil.which("cc") and not shutil.which("gcc"),
                     reason="torch.compile's CPU backend needs a C compiler")
-def test_compiled_translation_equals_eager(scene, weights, tmp_path):  # noqa: F811
+def test_compiled_translation_equals_eager(scene, weights, tmp_path):
     _, sar, dem = scene
     plain, compiled = tmp_path / "plain.tif", tmp_path / "compiled.tif"
     translate(_params(sar, dem, weights, plain, tile=192, overlap=32, batch=4))
@@ -279,7 +278,7 @@ def test_compiled_translation_equals_eager(scene, weights, tmp_path):  # noqa: F
     assert np.abs(read(compiled)[0].astype(int) - read(plain)[0].astype(int)).max() <= 1
 
 
-def test_translate_leaves_no_process_wide_state(scene, weights, tmp_path):  # noqa: F811
+def test_translate_leaves_no_process_wide_state(scene, weights, tmp_path):
     """QGIS shares the process: GDAL's cache and torch's threads are as they were after a
     run (also after a cancelled one), and nothing changes glibc's allocator settings."""
     from pathlib import Path

@@ -8,10 +8,10 @@ import time
 
 import rasterio
 from conftest import SARDINE, run_cli
-from test_translate_support import make_scene, weights  # noqa: F401 (fixture)
+from support import make_scene
 
 
-def test_translate_cli(tmp_path, weights):  # noqa: F811
+def test_translate_cli(tmp_path, weights):
     sar, dem = make_scene(tmp_path, 128)
     out, mask = tmp_path / "out" / "optical.tif", tmp_path / "out" / "mask.tif"
     out.parent.mkdir()
@@ -26,7 +26,7 @@ def test_translate_cli(tmp_path, weights):  # noqa: F811
     assert sorted(p.name for p in out.parent.iterdir()) == ["mask.tif", "optical.tif"]
 
 
-def test_translate_cli_refusal(tmp_path, weights):  # noqa: F811
+def test_translate_cli_refusal(tmp_path, weights):
     sar, _ = make_scene(tmp_path, 64)
     proc = run_cli("translate", "--sar", str(sar), "--model", str(weights),
                    "--out", str(tmp_path / "o.tif"), cwd=tmp_path)
@@ -35,7 +35,7 @@ def test_translate_cli_refusal(tmp_path, weights):  # noqa: F811
     assert not (tmp_path / "o.tif").exists()
 
 
-def test_ctrl_c_cancels_cleanly(tmp_path, weights):  # noqa: F811
+def test_ctrl_c_cancels_cleanly(tmp_path, weights):
     sar, dem = make_scene(tmp_path, 448)
     out_dir = tmp_path / "out"
     out_dir.mkdir()

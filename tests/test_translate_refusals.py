@@ -9,13 +9,11 @@ from affine import Affine
 from sardine.core.errors import InputError, SardineError
 from sardine.core.geometry import AcquisitionGeometry
 from sardine.core.translate import TranslateParams, translate, validate
-from test_translate_support import (  # noqa: F401 (fixtures)
+from support import (
     UTM,
     make_scene,
     sar_transform,
     sar_values,
-    weights,
-    weights_sar_only,
     write_raster,
 )
 
@@ -26,7 +24,7 @@ def scene(tmp_path_factory):
     return make_scene(folder, 64)
 
 
-def _params(sar, dem, weights, out, **kw) -> TranslateParams:  # noqa: F811
+def _params(sar, dem, weights, out, **kw) -> TranslateParams:
     kw.setdefault("device", "cpu")
     return TranslateParams(sar_path=sar, dem_path=dem, model=str(weights), out_path=out, **kw)
 
@@ -44,7 +42,7 @@ def _refused(params: TranslateParams, *phrases: str) -> str:
     return message
 
 
-def test_dem_without_overlap(scene, weights, tmp_path):  # noqa: F811
+def test_dem_without_overlap(scene, weights, tmp_path):
     sar, _ = scene
     far = Affine(10.0, 0, 700000.0, 0, -10.0, 4000000.0)
     dem = write_raster(tmp_path / "far.tif", np.full((1, 32, 32), 500, np.float32), UTM, far)
@@ -52,20 +50,20 @@ def test_dem_without_overlap(scene, weights, tmp_path):  # noqa: F811
              "give a DEM that covers")
 
 
-def test_dem_all_nodata_over_sar(scene, weights, tmp_path):  # noqa: F811
+def test_dem_all_nodata_over_sar(scene, weights, tmp_path):
     sar, _ = scene
     dem = write_raster(tmp_path / "void.tif", np.full((1, 64, 64), -9999, np.float32), UTM,
                        sar_transform(), nodata=-9999.0)
     _refused(_params(sar, dem, weights, tmp_path / "o.tif"), "no data over the SAR")
 
 
-def test_fusion_model_without_dem(scene, weights, tmp_path):  # noqa: F811
+def test_fusion_model_without_dem(scene, weights, tmp_path):
     sar, _ = scene
     _refused(_params(sar, None, weights, tmp_path / "o.tif"), "fuses a DEM", "--dem",
              "SAR-only model")
 
 
-def test_sar_only_model_ignores_dem(scene, weights_sar_only, tmp_path):  # noqa: F811
+def test_sar_only_model_ignores_dem(scene, weights_sar_only, tmp_path):
     sar, dem = scene
     report = validate(_params(sar, dem, weights_sar_only, tmp_path / "o.tif"))
     assert any("does not use a DEM" in w for w in report.warnings)
@@ -77,19 +75,19 @@ def test_sar_only_model_ignores_dem(scene, weights_sar_only, tmp_path):  # noqa:
     ((1,), ("takes 2 SAR band(s)", "--sar-bands with 2")),
     ((2, 2), ("chosen twice", "2 different bands")),
 ])
-def test_bad_band_choice(scene, weights, tmp_path, bands, phrases):  # noqa: F811
+def test_bad_band_choice(scene, weights, tmp_path, bands, phrases):
     sar, dem = scene
     _refused(_params(sar, dem, weights, tmp_path / "o.tif", sar_bands=bands), *phrases)
 
 
-def test_single_band_sar(scene, weights, tmp_path):  # noqa: F811
+def test_single_band_sar(scene, weights, tmp_path):
     _, dem = scene
     one = write_raster(tmp_path / "vv.tif", sar_values(64, 64)[:1], UTM, sar_transform())
     _refused(_params(one, dem, weights, tmp_path / "o.tif"), "has 1 band(s)",
              "both polarisations", "gdalbuildvrt -separate")
 
 
-def test_separate_polarisation_files_stacked_as_the_error_says(scene, weights,  # noqa: F811
+def test_separate_polarisation_files_stacked_as_the_error_says(scene, weights,
                                                                tmp_path):
     """The fix the single-band error names (a VRT of VV.tif and VH.tif) is accepted."""
     gdal = pytest.importorskip("osgeo.gdal")
@@ -103,19 +101,19 @@ def test_separate_polarisation_files_stacked_as_the_error_says(scene, weights,  
     assert report.sar_path == vrt
 
 
-def test_swapped_band_labels_warn(scene, weights, tmp_path):  # noqa: F811
+def test_swapped_band_labels_warn(scene, weights, tmp_path):
     sar, dem = scene
     report = validate(_params(sar, dem, weights, tmp_path / "o.tif", sar_bands=(2, 1)))
     assert any("--sar-bands 1,2" in w for w in report.warnings)
 
 
-def test_output_is_an_input(scene, weights):  # noqa: F811
+def test_output_is_an_input(scene, weights):
     sar, dem = scene
     with pytest.raises(InputError, match="also an input"):
         validate(_params(sar, dem, weights, dem))
 
 
-def test_output_folder_missing_or_not_tif(scene, weights, tmp_path):  # noqa: F811
+def test_output_folder_missing_or_not_tif(scene, weights, tmp_path):
     sar, dem = scene
     _refused(_params(sar, dem, weights, tmp_path / "nope" / "o.tif"), "does not exist",
              "create it")
@@ -130,12 +128,12 @@ def test_output_folder_missing_or_not_tif(scene, weights, tmp_path):  # noqa: F8
     ({"enhance": "sharpen"}, ("Unknown enhancement", "laplacian")),
     ({"device": "tpu"}, ("Unknown device",)),
 ])
-def test_bad_numbers(scene, weights, tmp_path, kw, phrases):  # noqa: F811
+def test_bad_numbers(scene, weights, tmp_path, kw, phrases):
     sar, dem = scene
     _refused(_params(sar, dem, weights, tmp_path / "o.tif", **kw), *phrases)
 
 
-def test_cuda_without_gpu(scene, weights, tmp_path):  # noqa: F811
+def test_cuda_without_gpu(scene, weights, tmp_path):
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
     sar, dem = scene
@@ -146,7 +144,7 @@ def test_cuda_without_gpu(scene, weights, tmp_path):  # noqa: F811
     assert list(tmp_path.iterdir()) == []
 
 
-def test_missing_crs(scene, weights, tmp_path):  # noqa: F811
+def test_missing_crs(scene, weights, tmp_path):
     sar, dem = scene
     bare = tmp_path / "nocrs.tif"
     write_raster(bare, sar_values(64, 64), None, sar_transform())
@@ -157,7 +155,7 @@ def test_missing_crs(scene, weights, tmp_path):  # noqa: F811
     _refused(_params(sar, dem_bare, weights, tmp_path / "o2.tif"), "DEM", "no coordinate")
 
 
-def test_radar_geometry_names_terrain_correction(scene, weights, tmp_path):  # noqa: F811
+def test_radar_geometry_names_terrain_correction(scene, weights, tmp_path):
     """A GRD placed by GCPs only gets the real fix (terrain correction), not 'assign a CRS'."""
     import rasterio
     from rasterio.control import GroundControlPoint
@@ -174,14 +172,14 @@ def test_radar_geometry_names_terrain_correction(scene, weights, tmp_path):  # n
              "radar geometry", "Terrain Correction")
 
 
-def test_missing_files(scene, weights, tmp_path):  # noqa: F811
+def test_missing_files(scene, weights, tmp_path):
     sar, dem = scene
     _refused(_params(tmp_path / "none.tif", dem, weights, tmp_path / "o.tif"), "does not exist")
     _refused(_params(sar, dem, tmp_path / "none.safetensors", tmp_path / "o.tif"),
              "does not exist")
 
 
-def test_distortion_needs_geometry_and_dem(scene, weights_sar_only, tmp_path):  # noqa: F811
+def test_distortion_needs_geometry_and_dem(scene, weights_sar_only, tmp_path):
     sar, dem = scene
     _refused(_params(sar, dem, weights_sar_only, tmp_path / "o.tif",
                      distortion_out=tmp_path / "m.tif"), "--incidence", "--heading")

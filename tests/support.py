@@ -1,0 +1,198 @@
+"""Helpers shared by the test modules (no tests, no fixtures: those are in conftest.py).
+
+Raster writing, small synthetic scenes (SAR/DEM on one UTM grid), tiny random-initialised
+models saved as real weights files, patch-folder datasets and a whole-image reference
+inference. Test modules import from here, never from each other."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import torch
+from affine import Affine
+from rasterio.crs import CRS
+from sardine.core.models import build_model
+from sardine.core.normalization import Normalization
+from sardine.core.weights import WeightsMetadata, save_weights
+
+TINY = {"conditioning_widths": (8, 16), "encoder_widths": (16, 32), "decoder_widths": (16, 8)}
+UTM = "EPSG:32632"
+ORIGIN = (500000.0, 5000000.0)
+
+
+def tiny_model(name: str = "sardinet-late", seed: int = 0) -> torch.nn.Module:
+    """A small random model whose output spans most of [0, 1] (its last convolution is
+    scaled up), so that tiling errors would show in the DNs."""
+    torch.manual_seed(seed)
+    model = build_model(name, dict(TINY)).eval()
+    last = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)][-1]
+    with torch.no_grad():
+        last.weight.mul_(25.0)
+        if last.bias is not None:
+            last.bias.mul_(25.0)
+    return model
+
+
+def save_tiny(path: Path, name: str = "sardinet-late", pixel_size_m: float = 10.0) -> Path:
+    save_weights(path, tiny_model(name), WeightsMetadata(
+        normalization=Normalization(), pixel_size_m=pixel_size_m,
+        training_data="random initialisation (tests)"))
+    return path
+
+
+def terrain(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Smooth heights (m) at projected coordinates, so any grid samples the same surface."""
+    u, v = (x - ORIGIN[0]) / 1000.0, (ORIGIN[1] - y) / 1000.0
+    return 900.0 + 350.0 * np.sin(u * 2.1) * np.cos(v * 1.7) + 120.0 * u
+
+
+def sar_values(height: int, width: int, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float64)
+    vv = -12.0 + 5.0 * np.sin(xx / 13.0) * np.cos(yy / 19.0) + rng.normal(0.0, 2.0, (height,
+                                                                                      width))
+    vh = vv - 7.0 + rng.normal(0.0, 1.0, (height, width))
+    return np.stack([vv, vh]).astype(np.float32)
+
+
+def write_raster(path: Path, data: np.ndarray, crs: str | CRS = UTM,
+                 transform: Affine | None = None, nodata: float | None = None,
+                 descriptions: tuple[str, ...] | None = None, dtype: str | None = None
+                 ) -> Path:
+    """A GeoTIFF of ``data`` ((H, W) or (C, H, W)), cast to ``dtype`` when given; the default
+    transform is 10 m pixels at ``ORIGIN``."""
+    data = np.asarray(data)
+    data = data if data.ndim == 3 else data[None]
+    if dtype is not None:
+        data = data.astype(dtype)
+    profile = {"driver": "GTiff", "width": data.shape[2], "height": data.shape[1],
+               "count": data.shape[0], "dtype": str(data.dtype), "crs": crs,
+               "transform": transform if transform is not None else sar_transform(),
+               "nodata": nodata}
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+        for i, text in enumerate(descriptions or (), start=1):
+            dst.set_band_description(i, text)
+    return path
+
+
+def sar_transform(pixel: float = 10.0) -> Affine:
+    return Affine(pixel, 0.0, ORIGIN[0], 0.0, -pixel, ORIGIN[1])
+
+
+def make_scene(folder: Path, size: int = 192, pixel: float = 10.0, seed: int = 1
+               ) -> tuple[Path, Path]:
+    """SAR (VV, VH in dB) and a DEM on the same UTM grid."""
+    t = sar_transform(pixel)
+    sar = write_raster(folder / "sar.tif", sar_values(size, size, seed), UTM, t,
+                       descriptions=("VV", "VH"))
+    rows, cols = np.mgrid[0:size, 0:size] + 0.5
+    x, y = t * (cols, rows)
+    dem = write_raster(folder / "dem.tif", terrain(x, y).astype(np.float32)[None], UTM, t)
+    return sar, dem
+
+
+def reference(model: torch.nn.Module, sar_db: np.ndarray, dem_m: np.ndarray | None,
+              pad: int, rounded: bool = True) -> np.ndarray:
+    """Whole-image inference with the engine's reflect padding: (3, H, W) in DN, rounded
+    like the uint8 output, or in [0, 1] when not ``rounded``."""
+    norm = Normalization()
+    sar = np.pad(norm.sar_to_unit(sar_db), ((0, 0), (pad, pad), (pad, pad)), mode="reflect")
+    dem = None
+    if dem_m is not None:
+        dem = torch.from_numpy(np.pad(norm.dem_to_unit(dem_m[None]),
+                                      ((0, 0), (pad, pad), (pad, pad)), mode="reflect"))[None]
+    with torch.inference_mode():
+        out = model.predict(torch.from_numpy(sar)[None], dem)[0].numpy()
+    h, w = sar_db.shape[1:]
+    out = out[:, pad:pad + h, pad:pad + w]
+    return np.rint(out * 255.0) if rounded else out
+
+
+def read(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    with rasterio.open(path) as src:
+        return src.read(), src.dataset_mask()
+
+
+def checksum(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def smooth_field(rng: np.random.Generator, size: int) -> np.ndarray:
+    """A smooth random field in [0, 1] (a few low-frequency waves)."""
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    out = np.zeros((size, size))
+    for _ in range(3):
+        fx, fy, phase = rng.uniform(0.5, 2.5, 2).tolist() + [rng.uniform(0, 6.28)]
+        out += np.sin(2 * np.pi * (fx * xx + fy * yy) + phase)
+    return (out - out.min()) / (np.ptp(out) + 1e-9)
+
+
+def write_patch_folder(root: Path, count: int = 10, size: int = 32, seed: int = 0,
+                       dem: bool = True, distortion: bool = False) -> Path:
+    """An easy learnable dataset: the optical colours are smooth functions of VV, VH, DEM."""
+    rng = np.random.default_rng(seed)
+    folders = ["sar", "optical"] + (["dem"] if dem else []) + \
+        (["distortion"] if distortion else [])
+    for name in folders:
+        (root / name).mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        a, b, c = (smooth_field(rng, size) for _ in range(3))
+        stem = f"patch_{i:03d}"
+        write_raster(root / "sar" / f"{stem}.tif", np.stack([-20 + 18 * a, -28 + 16 * b]),
+                     dtype="float32")
+        rgb = np.stack([a, 0.5 * b + 0.5 * c, 1 - a]) * 255
+        write_raster(root / "optical" / f"{stem}.tif", rgb, dtype="uint8")
+        if dem:
+            write_raster(root / "dem" / f"{stem}.tif", 3000 * c, dtype="float32")
+        if distortion:
+            write_raster(root / "distortion" / f"{stem}.tif", (a > 0.8).astype(np.uint8))
+    return root
+
+
+EVAL_SIZE = 32
+EVAL_TRANSFORM = Affine(20.0, 0.0, 500000.0, 0.0, -20.0, 5000000.0)
+EVAL_TINY = {"sardinet": {"conditioning_widths": [8, 16], "encoder_widths": [16, 16],
+                     "decoder_widths": [8, 4]},
+        "sardinet-late": {"conditioning_widths": [8, 16], "encoder_widths": [16, 16],
+                          "decoder_widths": [8, 4]}}
+
+
+def make_dataset(root: Path, count: int = 10, seed: int = 0) -> Path:
+    """A patch folder like ``sardine simulate-dataset`` writes: every distortion region
+    present in each patch, and a splits.json (6 train, 2 val, 2 test)."""
+    rng = np.random.default_rng(seed)
+    for sub in ("sar", "dem", "optical", "distortion"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    yy, xx = np.mgrid[0:EVAL_SIZE, 0:EVAL_SIZE]
+    names = []
+    for i in range(count):
+        name = f"p{i:02d}"
+        names.append(name)
+        dem = (300 + 200 * np.sin(xx / 5 + i) * np.cos(yy / 7)).astype(np.float32)[None]
+        sar = np.stack([-12 + 6 * np.sin(xx / 3 + i), -20 + 4 * np.cos(yy / 4)])
+        sar = (sar + rng.normal(0, 1, sar.shape)).astype(np.float32)
+        optical = np.clip(np.stack([dem[0] / 3, 120 + 40 * np.sin(xx / 6), 90 + yy * 2]),
+                          0, 255).astype(np.uint8)
+        codes = np.zeros((1, EVAL_SIZE, EVAL_SIZE), np.uint8)
+        codes[0, :, 8:14] = 1
+        codes[0, :, 14:16] = 2
+        codes[0, 4:20, 22:30] = 3
+        for sub, data in (("sar", sar), ("dem", dem), ("optical", optical),
+                          ("distortion", codes)):
+            write_raster(root / sub / f"{name}.tif", data, transform=EVAL_TRANSFORM)
+    (root / "splits.json").write_text(json.dumps(
+        {"train": names[:6], "val": names[6:8], "test": names[8:]}))
+    return root
+
+
+def save_eval_weights(folder: Path, name: str, seed: int = 0) -> Path:
+    """A tiny random-init model saved like a trained one."""
+    torch.manual_seed(seed)
+    model = build_model(name, EVAL_TINY[name]).eval()
+    path = folder / f"{name}.safetensors"
+    save_weights(path, model, WeightsMetadata(normalization=Normalization(dem_max_m=1000.0)))
+    return path
