@@ -126,38 +126,41 @@ def decode_safetensors(blob: bytes, key: str) -> dict[str, np.ndarray]:
                          "database is damaged.") from exc
 
 
+_ENVIRONMENTS: dict[tuple[str, int], object] = {}
+
+
+def _environment(path: Path):
+    """One read-only environment per folder and process (LMDB refuses a second one in the
+    same process, and a handle must not cross a fork)."""
+    key = (str(path.resolve()), os.getpid())
+    if key not in _ENVIRONMENTS:
+        try:
+            import lmdb
+        except ImportError as exc:
+            raise MissingDependencyError("Reading BigEarthNet v2 needs lmdb; install it with "
+                                         "'python -m pip install lmdb==3.0.0'.") from exc
+        try:
+            _ENVIRONMENTS[key] = lmdb.open(key[0], readonly=True, lock=False, readahead=False,
+                                           subdir=True)
+        except lmdb.Error as exc:
+            raise InputError(f"{path} cannot be opened as an LMDB ({exc}); restore the "
+                             "BigEarthNet-V2-LMDB folder.") from exc
+    return _ENVIRONMENTS[key]
+
+
 class LmdbReader:
-    """Read-only access to the LMDB, reopened after a fork."""
+    """Read-only access to one LMDB folder, by key."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._env = None
-        self._pid = -1
 
     def get(self, key: str) -> dict[str, np.ndarray]:
-        if self._env is None or self._pid != os.getpid():
-            try:
-                import lmdb
-            except ImportError as exc:
-                raise MissingDependencyError(
-                    "Reading BigEarthNet v2 needs lmdb; install it with "
-                    "'python -m pip install lmdb==3.0.0'.") from exc
-            try:
-                self._env = lmdb.open(str(self.path), readonly=True, lock=False,
-                                      readahead=False, subdir=True)
-            except lmdb.Error as exc:
-                raise InputError(f"{self.path} cannot be opened as an LMDB ({exc}); restore "
-                                 "the BigEarthNet-V2-LMDB folder.") from exc
-            self._pid = os.getpid()
-        with self._env.begin(buffers=False) as txn:
+        with _environment(self.path).begin(buffers=False) as txn:
             blob = txn.get(key.encode())
         if blob is None:
             raise InputError(f"{self.path} has no value {key!r} although the metadata lists "
                              "it; the LMDB and metadata.parquet do not belong together.")
         return decode_safetensors(bytes(blob), key)
-
-    def __getstate__(self) -> dict:  # the environment never travels to another process
-        return {"path": self.path, "_env": None, "_pid": -1}
 
 
 class BigEarthNetV2Dataset(SardineDataset):
