@@ -2,6 +2,9 @@
 flat ground reproduce the measured table; the measurement itself behaves on known inputs."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sardine.training.simulate.calibration import (
@@ -67,3 +70,13 @@ def test_pixel_classes_follow_spectrum_and_labels() -> None:
     assert masks["open"][1:-1, 9:11].all() and not masks["built"].any()
     no_water = classify_pixels(s2, ["Mixed forest", "Pastures"])
     assert not no_water["water"].any() and not no_water["open"][:, :4].any()
+
+
+def test_bundled_table_is_what_calibrate_measures(tmp_path: Path, cli) -> None:
+    out = tmp_path / "stats.json"
+    proc = cli("calibrate", "--out", str(out), check=True)
+    assert "forest" in proc.stdout and out.is_file()
+    measured, bundled = json.loads(out.read_text()), load_statistics()
+    assert measured["classes"] == bundled["classes"]
+    assert measured["gamut"] == bundled["gamut"]
+    assert measured["measured"]["patches"] == bundled["measured"]["patches"]
