@@ -84,7 +84,6 @@ HAND_SET_CROP_PARAMS: dict[int, tuple[str, float, float]] = {
 STREETS = ("specular", -17.0, -9.0)
 DOUBLE_BOUNCE_DB = 8.0  # extra VV of walls parallel to the flight track
 DOUBLE_BOUNCE_WIDTH_DEG = 10.0
-HAND_SET_WATER_WIND_DB = 3.0
 
 
 def double_bounce_gain(delta_deg: np.ndarray, vh: bool = False) -> np.ndarray:
