@@ -44,23 +44,38 @@ class Gamut:
         return cls(levels, occupied.reshape(levels, levels, levels))
 
 
+class GamutCounter:
+    """Pixels per RGB cell over any number of images, in constant memory."""
+
+    def __init__(self, levels: int = 32) -> None:
+        self.probe = Gamut(levels, np.zeros((levels,) * 3, bool))
+        self.counts = np.zeros(levels ** 3, np.int64)
+
+    def add(self, image: np.ndarray) -> None:
+        """A (3, H, W) display-unit image; NaN pixels are ignored."""
+        flat = np.asarray(image, np.float64).reshape(3, -1)
+        flat = flat[:, np.isfinite(flat).all(axis=0)]
+        self.counts += np.bincount(self.probe.cells(flat), minlength=self.counts.size)
+
+    def gamut(self, min_count: int = 1, grow: int = 1) -> Gamut:
+        levels = self.probe.levels
+        occupied = (self.counts >= min_count).reshape((levels,) * 3)
+        if grow:
+            # Face neighbours only: a colour a cell away along one channel is still real, one
+            # that is off in all three channels at once is not (a cube would let pale
+            # magentas in next to the real greys).
+            occupied = ndimage.binary_dilation(occupied, ndimage.generate_binary_structure(3, 1),
+                                               iterations=grow)
+        return Gamut(levels, occupied)
+
+
 def gamut_from_pixels(images: Iterable[np.ndarray], levels: int = 32, min_count: int = 1,
                       grow: int = 1) -> Gamut:
     """The gamut of (3, H, W) display-unit images (NaN pixels ignored)."""
-    counts = np.zeros(levels ** 3, np.int64)
-    probe = Gamut(levels, np.zeros((levels,) * 3, bool))
+    counter = GamutCounter(levels)
     for image in images:
-        flat = np.asarray(image, np.float64).reshape(3, -1)
-        flat = flat[:, np.isfinite(flat).all(axis=0)]
-        counts += np.bincount(probe.cells(flat), minlength=levels ** 3)
-    occupied = (counts >= min_count).reshape((levels,) * 3)
-    if grow:
-        # Face neighbours only: a colour a cell away along one channel is still real, one
-        # that is off in all three channels at once is not (a cube would let pale magentas
-        # in next to the real greys).
-        occupied = ndimage.binary_dilation(occupied, ndimage.generate_binary_structure(3, 1),
-                                           iterations=grow)
-    return Gamut(levels, occupied)
+        counter.add(image)
+    return counter.gamut(min_count, grow)
 
 
 def out_of_gamut_counts(rgb: np.ndarray, gamut: Gamut, valid: np.ndarray | None = None

@@ -19,7 +19,7 @@ from ...core.atomic import atomic_output
 from ...core.feedback import Feedback
 from ...core.version import __version__
 from ..datasets.benv2 import BigEarthNetV2Dataset, configilm_benv2_root
-from ..evaluation.gamut import gamut_from_pixels
+from ..evaluation.gamut import GamutCounter
 from .real_stats import S2_BANDS, class_statistics, classify_pixels, display_rgb
 
 CALIBRATION_PARTS = ("train", "val")
@@ -32,20 +32,24 @@ def measure_real_statistics(root: str | Path | None = None,
     root = Path(root) if root is not None else configilm_benv2_root()
     data = BigEarthNetV2Dataset(root, include_flagged=True)
     records = [r for r in data.records.values() if r.split in CALIBRATION_PARTS]
-    pairs, colours, used, gamut_used = [], [], [], []
-    for k, record in enumerate(records):
-        feedback.check_cancelled()
-        sar, s2 = data.read_raw(record, S2_BANDS)
-        rgb = display_rgb(s2[:3])
-        valid = (s2[:3] > 0).all(axis=0)
-        colours.append(np.where(valid[None], rgb, np.nan))
-        gamut_used.append(record.patch_id)
-        if not record.flagged:
-            pairs.append((sar, rgb, classify_pixels(s2, record.labels)))
-            used.append(record.patch_id)
-        feedback.progress(90.0 * (k + 1) / len(records))
-    classes = class_statistics(pairs)
-    gamut = gamut_from_pixels(colours)
+    counter = GamutCounter()
+    used: list[str] = []
+
+    def clean_pairs():
+        """Class inputs of the clean pairs; every pair feeds the gamut on the way."""
+        for k, record in enumerate(records):
+            feedback.check_cancelled()
+            sar, s2 = data.read_raw(record, S2_BANDS)
+            rgb = display_rgb(s2[:3])
+            counter.add(np.where((s2[:3] > 0).all(axis=0)[None], rgb, np.nan))
+            feedback.progress(90.0 * (k + 1) / len(records))
+            if not record.flagged:
+                used.append(record.patch_id)
+                yield sar, rgb, classify_pixels(s2, record.labels)
+
+    classes = class_statistics(clean_pairs())
+    gamut = counter.gamut(min_count=1, grow=1)
+    gamut_used = [r.patch_id for r in records]
     return {
         "source": "BigEarthNet v2 (CDLA-Permissive-1.0), the pairs shipped in the "
                   "configilm==0.7.1 wheel (MIT); Sentinel-1 GRD / Sentinel-2 L2A, "
@@ -73,15 +77,18 @@ def write_statistics(table: dict, path: str | Path) -> Path:
     return path
 
 
-def real_pairs(root: str | Path | None = None) -> list[tuple]:
-    """(sar dB, rgb, class masks) of the pairs the class statistics are measured on."""
+def real_pairs(root: str | Path | None = None, max_patches: int = 64) -> list[tuple]:
+    """(sar dB, rgb, class masks) of the clean calibration pairs (at most ``max_patches``,
+    evenly spaced, so a full BigEarthNet v2 stays within memory)."""
     root = Path(root) if root is not None else configilm_benv2_root()
     data = BigEarthNetV2Dataset(root)
+    records = [r for r in data.records.values() if r.split in CALIBRATION_PARTS]
+    if len(records) > max_patches:
+        records = [records[i] for i in np.linspace(0, len(records) - 1, max_patches).astype(int)]
     out = []
-    for record in data.records.values():
-        if record.split in CALIBRATION_PARTS:
-            sar, s2 = data.read_raw(record, S2_BANDS)
-            out.append((sar, display_rgb(s2[:3]), classify_pixels(s2, record.labels)))
+    for record in records:
+        sar, s2 = data.read_raw(record, S2_BANDS)
+        out.append((sar, display_rgb(s2[:3]), classify_pixels(s2, record.labels)))
     return out
 
 

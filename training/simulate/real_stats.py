@@ -42,6 +42,7 @@ CLASS_LABELS = {"water": WATER_LABELS, "forest": FOREST_LABELS, "open": OPEN_LAB
 S2_BANDS = ("B04", "B03", "B02", "B08", "B11")
 FOREST_GREEN_MAX = 0.058
 ENL_WINDOW = 5
+ENL_PER_PATCH = 20000  # more than a 120 px patch has: the wheel's pairs are measured whole
 DISPLAY_SCALE = 3000.0
 
 
@@ -76,12 +77,35 @@ def window_enl(intensity: np.ndarray, mask: np.ndarray, size: int = ENL_WINDOW) 
     return (mean * mean / var)[inside]
 
 
+class Moments:
+    """Running count, sum and sum of squares per channel (float64): mean and spread of any
+    number of pixels in constant memory."""
+
+    def __init__(self, channels: int) -> None:
+        self.n = 0
+        self.total = np.zeros(channels)
+        self.squares = np.zeros(channels)
+
+    def add(self, values: np.ndarray) -> None:  # (channels, n)
+        values = values.astype(np.float64)
+        self.n += values.shape[1]
+        self.total += values.sum(axis=1)
+        self.squares += (values * values).sum(axis=1)
+
+    def mean(self) -> np.ndarray:
+        return self.total / self.n
+
+    def std(self) -> np.ndarray:
+        return np.sqrt(np.maximum(self.squares / self.n - self.mean() ** 2, 0.0))
+
+
 @dataclass
 class ClassAccumulator:
-    """Pixels of one class gathered over patches (small data: kept whole, no streaming)."""
+    """One class over many patches, in bounded memory: moments of dB and colour, and up to
+    ``ENL_PER_PATCH`` window ENLs per patch (evenly spaced) for the median."""
 
-    sar_db: list[np.ndarray] = field(default_factory=list)  # (2, n) per patch
-    rgb: list[np.ndarray] = field(default_factory=list)  # (3, n) display units per patch
+    sar: Moments = field(default_factory=lambda: Moments(2))
+    rgb: Moments = field(default_factory=lambda: Moments(3))
     enl: list[list[np.ndarray]] = field(default_factory=lambda: [[], []])
     patches: int = 0
 
@@ -89,24 +113,26 @@ class ClassAccumulator:
         if not mask.any():
             return
         self.patches += 1
-        self.sar_db.append(sar_db[:, mask])
-        self.rgb.append(rgb_unit[:, mask])
+        self.sar.add(sar_db[:, mask])
+        self.rgb.add(rgb_unit[:, mask])
         for band in range(2):
-            self.enl[band].append(window_enl(10.0 ** (sar_db[band] / 10.0), mask))
+            values = window_enl(10.0 ** (sar_db[band].astype(np.float64) / 10.0), mask)
+            if values.size > ENL_PER_PATCH:
+                values = values[np.linspace(0, values.size - 1, ENL_PER_PATCH).astype(int)]
+            self.enl[band].append(values)
 
     def summary(self) -> dict | None:
-        if not self.sar_db:
+        if not self.patches:
             return None
-        sar = np.concatenate(self.sar_db, axis=1).astype(np.float64)
-        rgb = np.concatenate(self.rgb, axis=1).astype(np.float64)
-        enl = [np.concatenate(e) for e in self.enl]
-        row = {"pixels": int(sar.shape[1]), "patches": self.patches}
+        row = {"pixels": int(self.sar.n), "patches": self.patches}
+        mean, std = self.sar.mean(), self.sar.std()
         for i, pol in enumerate(("vv", "vh")):
-            row[f"{pol}_db_mean"] = round(float(sar[i].mean()), 3)
-            row[f"{pol}_db_std"] = round(float(sar[i].std()), 3)
-            row[f"{pol}_enl"] = round(float(np.median(enl[i])), 3) if enl[i].size else None
-        row["rgb_mean"] = [round(float(v), 4) for v in rgb.mean(axis=1)]
-        row["rgb_std"] = [round(float(v), 4) for v in rgb.std(axis=1)]
+            enl = np.concatenate(self.enl[i])
+            row[f"{pol}_db_mean"] = round(float(mean[i]), 3)
+            row[f"{pol}_db_std"] = round(float(std[i]), 3)
+            row[f"{pol}_enl"] = round(float(np.median(enl)), 3) if enl.size else None
+        row["rgb_mean"] = [round(float(v), 4) for v in self.rgb.mean()]
+        row["rgb_std"] = [round(float(v), 4) for v in self.rgb.std()]
         return row
 
 
