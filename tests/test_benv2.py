@@ -2,6 +2,7 @@
 pickled LMDB value refused unread (never unpickled)."""
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
@@ -101,3 +102,32 @@ def test_a_pickled_value_is_refused_unread(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="never unpickles"):
         decode_safetensors(pickle.dumps(np.zeros(3)), "x")
     assert not Trap.fired
+
+
+def test_simulated_patches_and_real_pairs_mix(tmp_path: Path) -> None:
+    from test_datasets import write_patch_folder
+
+    sim = write_patch_folder(tmp_path / "sim", count=10, size=32, dem=True)
+    mix = tmp_path / "mix"
+    mix.mkdir()
+    (mix / "mix.json").write_text(json.dumps(
+        {"sources": ["../sim", str(configilm_benv2_root())]}))
+    data = open_dataset(mix)
+    assert detect_kind(mix) == "mix" and len(data) == 10 + 18
+    assert not data.has_dem and data.patch == 32
+    split = data.published_split()
+    real = BigEarthNetV2Dataset(configilm_benv2_root()).published_split()
+    for part in ("train", "val", "test"):
+        assert sorted(n[2:] for n in split[part] if n.startswith("1:")) == real[part]
+    assert len([n for n in split["train"] if n.startswith("0:")]) == 8
+    assert resolve_split(data, tmp_path / "run", seed=5) == split
+    for index in (0, len(data) - 1):
+        sample = data[index]
+        assert tuple(sample["sar"].shape) == (2, 32, 32)
+        assert tuple(sample["optical"].shape) == (3, 32, 32)
+        assert float(sample["optical"].max()) <= 1.0 and not bool(sample["has_dem"])
+        assert not sample["dem"].any()
+    assert (sim / "sar").is_dir()
+    (mix / "mix.json").write_text(json.dumps({"sources": ["../sim"], "patch": 64}))
+    with pytest.raises(InputError, match="lower 'patch'"):
+        open_dataset(mix)

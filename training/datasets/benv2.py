@@ -23,7 +23,7 @@ import importlib.util
 import json
 import os
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -177,9 +177,11 @@ class BigEarthNetV2Dataset(SardineDataset):
             raise InputError(f"{root} is not a BigEarthNet v2 folder: it needs {METADATA} and "
                              f"{LMDB_FOLDER}/data.mdb (the configilm wheel's copy is at "
                              "configilm/extra/mock_data/BENv2).")
-        norm = norm or Normalization(sar_bands=("VV", "VH"),
-                                     sar_db_ranges=Normalization().sar_db_ranges,
-                                     optical_scale=S2_DISPLAY_SCALE)
+        # The optical scale is the data's own (reflectance x 10000 -> display), whatever the
+        # caller's normalisation says about SAR.
+        norm = replace(norm or Normalization(sar_bands=("VV", "VH"),
+                                             sar_db_ranges=Normalization().sar_db_ranges),
+                       optical_scale=S2_DISPLAY_SCALE)
         super().__init__(root, norm, augment, seed)
         self.reader = LmdbReader(root / LMDB_FOLDER)
         self.records = {r.patch_id: r for r in read_metadata(root, include_flagged)}
