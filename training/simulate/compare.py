@@ -15,7 +15,7 @@ import numpy as np
 from scipy import ndimage
 
 from ...core.geometry import AcquisitionGeometry
-from .landcover import BUILT, FIELDS, FOREST, MEADOW, WATER, Cover, _parcels
+from .landcover import BUILT, FIELDS, FOREST, MEADOW, VIGOUR_SPREAD, WATER, Cover, crop_parcels
 from .noise import spectral_noise
 from .optical import render_optical
 from .real_stats import CLASSES, class_statistics
@@ -45,9 +45,9 @@ def flat_cover(size: int, pixel_size: float, rng: np.random.Generator) -> Cover:
     # Bands repeated so that large-scale fields (wind, vigour) average out in every class.
     rows = np.arange(size) * len(FLAT_BANDS) * FLAT_REPEATS // size
     classes = np.asarray(FLAT_BANDS, np.uint8)[rows % len(FLAT_BANDS)][:, None].repeat(size, 1)
-    vigour = np.clip(0.5 + 0.22 * spectral_noise((size, size), pixel_size, rng, beta=1.6,
-                                                 corner_m=300.0), 0.0, 1.0)
-    crop = np.where(classes == FIELDS, _parcels((size, size), pixel_size, rng), 0)
+    noise = spectral_noise((size, size), pixel_size, rng, beta=1.6, corner_m=300.0)
+    vigour = np.clip(0.5 + VIGOUR_SPREAD * noise, 0.0, 1.0)
+    crop = np.where(classes == FIELDS, crop_parcels((size, size), pixel_size, rng), 0)
     azimuth = np.where(classes == BUILT, rng.uniform(0.0, 90.0, (size, size)), np.nan)
     grid = np.zeros((size, size), bool)
     grid[::6] = True

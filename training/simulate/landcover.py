@@ -71,7 +71,7 @@ def _local_low(dem: np.ndarray, pixel_size: float, radius_m: float) -> np.ndarra
     return ndimage.gaussian_filter(low, 1.0)[rows[:, None], cols[None, :]]
 
 
-def _parcels(shape: tuple[int, int], pixel_size: float, rng: np.random.Generator) -> np.ndarray:
+def crop_parcels(shape: tuple[int, int], pixel_size: float, rng: np.random.Generator) -> np.ndarray:
     """Crop per pixel from a rotated, warped grid of rectangular parcels."""
     h, w = shape
     angle = rng.uniform(0.0, np.pi)
@@ -157,7 +157,7 @@ def make_landcover(dem: np.ndarray, lakes: np.ndarray, pixel_size: float,
     classes[(climate >= snow_line) & (slope < 50.0)] = SNOW
     classes[lakes] = WATER
 
-    crop = np.where(classes == FIELDS, _parcels(shape, pixel_size, rng), 0).astype(np.uint8)
+    crop = np.where(classes == FIELDS, crop_parcels(shape, pixel_size, rng), 0).astype(np.uint8)
     built, streets, wall_azimuth = _villages(classes, slope, lakes, pixel_size, rng)
     classes[built] = BUILT
     crop[built] = 0
