@@ -131,3 +131,18 @@ def test_simulated_patches_and_real_pairs_mix(tmp_path: Path) -> None:
     (mix / "mix.json").write_text(json.dumps({"sources": ["../sim"], "patch": 64}))
     with pytest.raises(InputError, match="lower 'patch'"):
         open_dataset(mix)
+
+
+def test_repeat_weighs_only_training_items(tmp_path: Path) -> None:
+    mix = tmp_path / "mix"
+    mix.mkdir()
+    (mix / "mix.json").write_text(json.dumps(
+        {"sources": [{"path": str(configilm_benv2_root()), "repeat": 3}]}))
+    data = open_dataset(mix)
+    split = data.published_split()
+    assert len(data) == 18 + 2 * 6
+    assert {k: len(v) for k, v in split.items()} == {"train": 18, "val": 6, "test": 6}
+    assert not any("~" in n for n in split["val"] + split["test"])
+    copy = next(i for i, item in enumerate(data.items) if item.name.endswith("~2"))
+    original = [item.name for item in data.items].index(data.items[copy].name[:-2])
+    assert bool((data[copy]["optical"] == data[original]["optical"]).all())

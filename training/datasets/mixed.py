@@ -5,12 +5,15 @@ A folder holding ``mix.json`` is a mixed dataset::
     {"sources": ["../sim_patches", "/path/to/BENv2"], "patch": 120}
 
 ``sources`` are dataset folders (paths relative to the mix folder, or absolute; a source may
-also be ``{"path": ..., "kind": ...}`` to force its reader). Each source keeps its own reader,
+also be ``{"path": ..., "kind": ..., "repeat": N}`` to force its reader, or to show its
+*training* items N times per epoch, so a handful of real pairs weighs against hundreds of
+simulated patches). Each source keeps its own reader,
 optical scaling and split: a source's ``splits.json`` or published split (BigEarthNet v2: its
 validation and test pairs stay out of training), else the seeded 80/10/10 split (seed 0).
-Items are named ``<source index>:<name>``. Every sample is centre-cropped to ``patch`` (default:
-the smallest patch of the sources) so batches stack. The mix has a DEM (or distortion masks)
-only if every source has: with real pairs that have none, train a SAR-only model.
+Items are named ``<source index>:<name>`` (repeats ``...~k``). Every sample is centre-cropped
+to ``patch`` (default: the smallest patch of the sources) so batches stack. The mix has a
+DEM (or distortion masks) only if every source has: with real pairs that have none, train a
+SAR-only model.
 """
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ def is_mix_folder(root: Path) -> bool:
     return (root / MIX_FILE).is_file()
 
 
-def _read_mix(root: Path) -> tuple[list[tuple[Path, str | None]], int | None]:
+def _read_mix(root: Path) -> tuple[list[tuple[Path, str | None, int]], int | None]:
     path = root / MIX_FILE
     try:
         data = json.loads(path.read_text())
@@ -44,10 +47,13 @@ def _read_mix(root: Path) -> tuple[list[tuple[Path, str | None]], int | None]:
         raise InputError(f"{path}: 'sources' must list at least one dataset folder.")
     sources = []
     for entry in entries:
-        folder, kind = (entry, None) if isinstance(entry, str) else (entry.get("path"),
-                                                                     entry.get("kind"))
-        folder = Path(str(folder)).expanduser()
-        sources.append((folder if folder.is_absolute() else root / folder, kind))
+        entry = {"path": entry} if isinstance(entry, str) else dict(entry)
+        folder = Path(str(entry.get("path"))).expanduser()
+        repeat = int(entry.get("repeat", 1))
+        if repeat < 1:
+            raise InputError(f"{path}: 'repeat' of {folder} must be at least 1.")
+        sources.append((folder if folder.is_absolute() else root / folder, entry.get("kind"),
+                        repeat))
     return sources, (int(patch) if patch is not None else None)
 
 
@@ -74,10 +80,12 @@ class MixedDataset(SardineDataset):
         root = Path(root)
         entries, patch = _read_mix(root)
         self.sources: list[SardineDataset] = []
-        for folder, kind in entries:
+        self.repeats: list[int] = []
+        for folder, kind, repeat in entries:
             if is_mix_folder(folder):
                 raise InputError(f"{folder} is itself a mix; list its sources instead.")
             self.sources.append(open_dataset(folder, kind=kind, norm=norm))
+            self.repeats.append(repeat)
         first = self.sources[0]
         for source in self.sources[1:]:
             if (tuple(source.norm.sar_bands), source.norm.sar_db_ranges) != (
@@ -97,6 +105,16 @@ class MixedDataset(SardineDataset):
                              f"source has {smallest} px ones; lower 'patch'.")
         self.items = [Item(f"{i}:{item.name}", f"{i}:{item.group}", (i, item))
                       for i, source in enumerate(self.sources) for item in source.items]
+        self._split = self._source_splits()
+        for i, source in enumerate(self.sources):  # extra copies of training items only
+            train = set(self._split["train"])
+            for item in source.items:
+                if f"{i}:{item.name}" in train:
+                    for k in range(1, self.repeats[i]):
+                        name = f"{i}:{item.name}~{k}"
+                        self.items.append(Item(name, f"{i}:{item.group}", (i, item)))
+                        self._split["train"].append(name)
+        self._split = {part: sorted(names) for part, names in self._split.items()}
 
     def load(self, item: Item) -> dict[str, torch.Tensor]:
         index, inner = item.source
@@ -109,6 +127,10 @@ class MixedDataset(SardineDataset):
         return _centre_crop(sample, self.patch)
 
     def published_split(self) -> dict[str, list[str]]:
+        """Each source's own split, repeated training items included."""
+        return {part: list(names) for part, names in self._split.items()}
+
+    def _source_splits(self) -> dict[str, list[str]]:
         """Each source's own split (its splits.json, published split, or the seed-0 80/10/10
         one), names prefixed with the source's index."""
         out: dict[str, list[str]] = {"train": [], "val": [], "test": []}
@@ -120,7 +142,7 @@ class MixedDataset(SardineDataset):
                 parts = source.published_split() or make_split(source, 0)
             for part in out:
                 out[part] += [f"{i}:{name}" for name in parts.get(part, [])]
-        return {part: sorted(names) for part, names in out.items()}
+        return out
 
     def describe(self) -> dict:
         info = super().describe()
