@@ -27,6 +27,9 @@ echo "setup: installing pinned Python requirements"
 # Six real Sentinel-1/Sentinel-2 patch pairs ship inside this wheel; we read its
 # tarballs as data and need none of its own dependencies.
 .venv/bin/python -m pip install -q --no-deps bigearthnet-common==2.8.0 2>&1 | grep -v "^WARNING: Location" || true
+# 24 real BigEarthNet v2 pairs (an LMDB of safetensors values + metadata parquet) ship in
+# this wheel; we read them as data (lmdb, pyarrow) and need none of its own dependencies.
+.venv/bin/python -m pip install -q --no-deps configilm==0.7.1 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e . 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -c "import torch, rasterio, safetensors, scipy, qgis.core" \
   || { echo "setup: the environment is incomplete (see the errors above)"; exit 1; }

@@ -55,7 +55,9 @@ def test_two_model_report_has_every_field(tiny, tmp_path):
             assert values["pixels"] > 0
             assert 0 < values["mse"] < 1 and -1 <= values["ssim"] <= 1 and values["psnr"] > 0
         assert row["metrics"]["global"]["fid"] is None
+        assert 0 <= row["realism"]["out_of_gamut"] <= 1 and row["realism"]["grid_excess"] >= 0
     assert rows[3]["conditioning_weights"] > 0
+    assert report["realism"]["truth"]["grid_period"] == 8
 
     with (out / "report.csv").open() as handle:
         lines = list(csv.DictReader(handle))
@@ -78,6 +80,7 @@ def test_two_model_report_has_every_field(tiny, tmp_path):
     assert "**" not in reference_line  # a yardstick, never ranked
     assert "mean colour of the training split" in md
     assert "sardinet-late + wiener" in md
+    assert "## Realism" in md and "| *truth* |" in md
 
 
 def test_figure_is_a_picture_of_every_model(tiny, tmp_path):

@@ -34,7 +34,8 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--heading", type=float, default=190.0,
                         help="platform heading (deg from north; default 190, descending)")
     parser.add_argument("--look", choices=LOOKS, default="right", help="look side")
-    parser.add_argument("--dataset-kind", choices=("patches", "sen12", "bigearthnet", "scenes"),
+    parser.add_argument("--dataset-kind",
+                        choices=("patches", "sen12", "bigearthnet", "benv2", "scenes", "mix"),
                         help="force a reader instead of detecting the layout")
     parser.add_argument("--patch", type=int, default=256,
                         help="scene triplets only: window size (default: 256)")

@@ -5,7 +5,11 @@
 - ``sar/`` + ``optical/`` sub-folders -> ``PatchFolderDataset`` (``sardine simulate-dataset``);
 - ``s1/`` + ``s2/`` -> ``Sen12PngDataset`` (SEN1-2 PNG pairs, VV only, no DEM);
 - ``S1*_IW_*/`` patch folders -> ``BigEarthNetDataset`` (VV, VH, B04/B03/B02, no DEM);
-- ``sar.tif`` + ``optical.tif`` (here or in sub-folders) -> ``SceneTripletDataset``.
+- ``metadata.parquet`` + ``BigEarthNet-V2-LMDB/`` -> ``BigEarthNetV2Dataset`` (safetensors
+  values, published split; the ``configilm`` wheel's 24 real pairs: ``configilm_benv2_root``);
+- ``sar.tif`` + ``optical.tif`` (here or in sub-folders) -> ``SceneTripletDataset``;
+- ``mix.json`` listing dataset folders -> ``MixedDataset`` (e.g. simulated patches with real
+  pairs in the mix, each source keeping its split).
 
 Every reader yields the dict described in ``base.py``.
 
@@ -18,23 +22,29 @@ from pathlib import Path
 from ...core.errors import InputError
 from ...core.normalization import Normalization
 from .base import SardineDataset, augment_sample
+from .benv2 import BigEarthNetV2Dataset, configilm_benv2_root, is_benv2_folder
 from .bigearthnet import BigEarthNetDataset, extract_bigearthnet_example, is_bigearthnet_folder
+from .mixed import MixedDataset, is_mix_folder
 from .patches import PatchFolderDataset, is_patch_folder
 from .scenes import SceneTripletDataset, is_scene_folder
 from .sen12 import Sen12PngDataset, is_sen12_folder
 from .split import make_split, resolve_split, save_split
 
 __all__ = [
-    "BigEarthNetDataset", "PatchFolderDataset", "SardineDataset", "SceneTripletDataset",
-    "Sen12PngDataset", "augment_sample", "detect_kind", "extract_bigearthnet_example",
-    "make_split", "open_dataset", "resolve_split", "save_split",
+    "BigEarthNetDataset", "BigEarthNetV2Dataset", "MixedDataset", "PatchFolderDataset",
+    "SardineDataset",
+    "SceneTripletDataset", "Sen12PngDataset", "augment_sample", "configilm_benv2_root",
+    "detect_kind", "extract_bigearthnet_example", "make_split", "open_dataset",
+    "resolve_split", "save_split",
 ]
 
 READERS = {
     "patches": PatchFolderDataset,
     "sen12": Sen12PngDataset,
     "bigearthnet": BigEarthNetDataset,
+    "benv2": BigEarthNetV2Dataset,
     "scenes": SceneTripletDataset,
+    "mix": MixedDataset,
 }
 
 
@@ -50,13 +60,16 @@ def detect_kind(path: str | Path) -> str:
         raise InputError(f"{root} is empty; put patch folders (sar/ dem/ optical/), SEN1-2 "
                          "pairs (s1/ s2/), BigEarthNet patches or scenes (sar.tif, dem.tif, "
                          "optical.tif) in it, or run 'sardine simulate-dataset'.")
-    for kind, test in (("patches", is_patch_folder), ("sen12", is_sen12_folder),
-                       ("scenes", is_scene_folder), ("bigearthnet", is_bigearthnet_folder)):
+    for kind, test in (("mix", is_mix_folder), ("patches", is_patch_folder),
+                       ("sen12", is_sen12_folder),
+                       ("scenes", is_scene_folder), ("bigearthnet", is_bigearthnet_folder),
+                       ("benv2", is_benv2_folder)):
         if test(root):
             return kind
     raise InputError(f"{root} is not a layout Sardine recognises: expected sar/ + optical/ "
-                     "patch folders, s1/ + s2/ PNG pairs, BigEarthNet S1*/S2* patch folders, "
-                     "or sar.tif + optical.tif scenes; see docs/TRAINING.md.")
+                     "patch folders, s1/ + s2/ PNG pairs, BigEarthNet S1*/S2* patch folders, a "
+                     "BigEarthNet v2 LMDB with metadata.parquet, or sar.tif + optical.tif "
+                     "scenes; see docs/TRAINING.md.")
 
 
 def open_dataset(path: str | Path, kind: str | None = None, norm: Normalization | None = None,

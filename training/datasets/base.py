@@ -75,6 +75,11 @@ class SardineDataset(Dataset):
     def load(self, item: Item) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
+    def published_split(self) -> dict[str, list[str]] | None:
+        """The split the data's publisher fixed (item names per part), if any; it is kept
+        so scores compare with published ones and test patches never enter training."""
+        return None
+
     @property
     def sar_channels(self) -> int:
         return len(self.norm.sar_bands)

@@ -3,7 +3,8 @@
 The split is by *group* (overlapping windows of a scene share a group), decided by a
 seeded permutation of the sorted group names, so the same data and seed always give the
 same split on any machine. A ``splits.json`` written by ``sardine simulate-dataset`` next to
-the data is honoured as is. A resumed run reads the split back from the run folder.
+the data is honoured as is, and so is a publisher's split (``published_split``). A resumed
+run reads the split back from the run folder.
 """
 from __future__ import annotations
 
@@ -61,11 +62,12 @@ def split_from_file(path: Path, dataset: SardineDataset) -> dict[str, list[str]]
 
 
 def resolve_split(dataset: SardineDataset, run_dir: Path, seed: int) -> dict[str, list[str]]:
-    """The run folder's split if present (resume), else the data's splits.json, else new."""
+    """The run folder's split if present (resume), else the data's splits.json, else the
+    publisher's split (BigEarthNet v2), else new."""
     for candidate in (run_dir / "split.json", dataset.root / "splits.json"):
         if candidate.exists():
             return split_from_file(candidate, dataset)
-    return make_split(dataset, seed)
+    return dataset.published_split() or make_split(dataset, seed)
 
 
 def save_split(split: dict[str, list[str]], run_dir: Path) -> Path:

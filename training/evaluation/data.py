@@ -73,9 +73,9 @@ def select_split(dataset: SardineDataset, split: str, split_file: str | None,
     """Indices of the evaluated patches, where the split came from, and the indices of its
     training part (empty for ``all``: the reference baseline then uses the evaluated truths).
 
-    In order: an explicit split file, the data's ``splits.json``, a training run's
-    ``split.json`` beside the first weights file that has one, else the default seeded
-    80/10/10 split (seed 0), which is what ``sardine train`` makes for seed 0.
+    In order: an explicit split file, the data's ``splits.json``, the publisher's split
+    (BigEarthNet v2), a training run's ``split.json`` beside the first weights file that has
+    one, else the default seeded 80/10/10 split (seed 0), what ``sardine train`` makes.
     """
     if split not in SPLITS:
         raise InputError(f"Unknown split {split!r}; choose one of {', '.join(SPLITS)}.")
@@ -86,13 +86,18 @@ def select_split(dataset: SardineDataset, split: str, split_file: str | None,
                          "train/val/test lists of patch names.")
     candidates = [Path(split_file)] if split_file else []
     candidates.append(dataset.root / "splits.json")
-    candidates += [Path(w).parent / "split.json" for w in weights if w is not None]
+    published = dataset.published_split()
+    if not published:
+        candidates += [Path(w).parent / "split.json" for w in weights if w is not None]
     for path in candidates:
         if path.is_file():
             parts, source = split_from_file(path, dataset), str(path)
             break
     else:
-        parts, source = make_split(dataset, 0), "default 80/10/10 split (seed 0)"
+        if published:
+            parts, source = published, "the publisher's split"
+        else:
+            parts, source = make_split(dataset, 0), "default 80/10/10 split (seed 0)"
     indices = indices_of(dataset, parts[split])
     if not indices:
         raise InputError(f"The '{split}' split of {dataset.root} ({source}) is empty; use "

@@ -21,6 +21,7 @@ from .baseline import ReferenceRow
 from .data import EvalData, open_eval_data
 from .metrics import REGIONS, RegionAccumulator
 from .models import EvalModel, apply_enhancement, check_enhancements, load_eval_models
+from .realism import TRUTH, realism_accumulators, realism_note
 
 log = logging.getLogger("sardine")
 
@@ -136,10 +137,12 @@ def evaluate_models(weights: Sequence[str | Path], data: str | Path,
             fid.real.add(torch.stack([s["optical"] for s in batch]).numpy())
     figure_preds: dict[str, list[np.ndarray]] = {}
     rows = []
+    gamut, realism = realism_accumulators([TRUTH])
     for m_index, model in enumerate(models):
         model.model.to(device).eval()
         dataset = data_info.dataset_for(model)
         accs = {e: RegionAccumulator() for e in options.enhancements}
+        real_accs = realism_accumulators(options.enhancements)[1]
         position = 0
         for batch in _batches(data_info, dataset, options.batch):
             feedback.check_cancelled()
@@ -149,12 +152,14 @@ def evaluate_models(weights: Sequence[str | Path], data: str | Path,
                 for k, sample in enumerate(batch):
                     accs[e].add(enhanced[k], sample["optical"].numpy(),
                                 data_info.codes[position + k], sample["valid"][0].numpy())
+                    real_accs[e].add(enhanced[k], sample["valid"][0].numpy())
                 if fid.model is not None:
                     fid.collector((model.label, e)).add(enhanced)
             if m_index == 0:  # the truths are the same for every model
                 for k, sample in enumerate(batch):
                     reference.add(sample["optical"].numpy(), data_info.codes[position + k],
                                   sample["valid"][0].numpy())
+                    realism[TRUTH].add(sample["optical"].numpy(), sample["valid"][0].numpy())
             for k in range(len(batch)):
                 if data_info.indices[position + k] in data_info.figure_indices:
                     figure_preds.setdefault(model.label, []).append(preds[k])
@@ -163,7 +168,8 @@ def evaluate_models(weights: Sequence[str | Path], data: str | Path,
         for e in options.enhancements:
             metrics = accs[e].result()
             metrics["global"]["fid"] = fid.value((model.label, e))
-            rows.append({**model.describe(), "enhancement": e, "metrics": metrics})
+            rows.append({**model.describe(), "enhancement": e, "metrics": metrics,
+                         "realism": real_accs[e].result()})
         feedback.progress(5 + 95 * (m_index + 1) / len(models))
 
     note = fid.note
@@ -181,6 +187,7 @@ def evaluate_models(weights: Sequence[str | Path], data: str | Path,
         "enhancements": list(options.enhancements),
         "geometry": options.geometry.to_dict(),
         "reference": reference.result(),
+        "realism": {"truth": realism[TRUTH].result(), "note": realism_note(gamut)},
         "rows": rows,
     }
     figure_inputs = {"patches": data_info.figure_patches, "predictions": figure_preds}

@@ -298,6 +298,7 @@ class Experiment:
                              "parameters": template["parameters"],
                              "conditioning_weights": template["conditioning_weights"],
                              "train_seconds": _mean_std(seconds), "metrics": metrics,
+                             "realism": _mean_realism([r[e_index] for _, r in runs]),
                              "runs": [str(self.run_dir(model, s["seed"])) for s, _ in runs]})
         report = dict(base_report)
         report.update(kind="experiment", rows=rows, sardine_version=__version__,
@@ -307,6 +308,16 @@ class Experiment:
         report["dataset"] = dict(base_report["dataset"], split_source=str(self.out /
                                                                             "split.json"))
         return report
+
+
+def _mean_realism(rows: list[dict]) -> dict | None:
+    """Mean over seeds of the realism measures (None for runs evaluated before they existed)."""
+    values = [r.get("realism") for r in rows]
+    if any(v is None for v in values):
+        return None
+    out = {k: float(np.nanmean([v[k] if v[k] is not None else math.nan for v in values]))
+           for k in ("out_of_gamut", "grid_excess")}
+    return out | {"grid_period": values[0].get("grid_period")}
 
 
 def _mean_std(values: list) -> dict:

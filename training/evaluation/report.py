@@ -212,6 +212,11 @@ def report_markdown(report: dict) -> str:
         out += ["## Contrast enhancement", "",
                 "The same metrics after Laplacian sharpening / Wiener deconvolution of each "
                 "translation.", "", markdown_table(by_model)]
+    if report.get("realism"):
+        from .realism import realism_table
+
+        out += ["## Realism", "", f"{report['realism']['note']}.", "",
+                realism_table(rows, report["realism"].get("truth"))]
     if any("parameters" in r for r in rows):
         out += ["## Models", "", _models_table(rows)]
     if report.get("figure"):

@@ -30,6 +30,8 @@ COLOURS: dict[int, tuple[int, int, int, int]] = {
 # Crops of field parcels (``Cover.crop``): they differ in colour and in backscatter.
 BARE_SOIL, GREEN_CROP, RIPE_CROP, GRASSLAND = 0, 1, 2, 3
 CROP_WEIGHTS = (0.25, 0.35, 0.2, 0.2)
+VIGOUR_SPREAD = 0.22  # spread of the vigour field around 0.5 (the calibration's unit)
+STREET_SHARE = 0.3  # about the share of street pixels in a village's grid (``_villages``)
 
 
 @dataclass
@@ -69,7 +71,7 @@ def _local_low(dem: np.ndarray, pixel_size: float, radius_m: float) -> np.ndarra
     return ndimage.gaussian_filter(low, 1.0)[rows[:, None], cols[None, :]]
 
 
-def _parcels(shape: tuple[int, int], pixel_size: float, rng: np.random.Generator) -> np.ndarray:
+def crop_parcels(shape: tuple[int, int], pixel_size: float, rng: np.random.Generator) -> np.ndarray:
     """Crop per pixel from a rotated, warped grid of rectangular parcels."""
     h, w = shape
     angle = rng.uniform(0.0, np.pi)
@@ -127,7 +129,8 @@ def make_landcover(dem: np.ndarray, lakes: np.ndarray, pixel_size: float,
     n_zone = spectral_noise(shape, pixel_size, rng, beta=2.0, corner_m=600.0)
     n_forest = spectral_noise(shape, pixel_size, rng, beta=1.8, corner_m=400.0)
     n_rock = spectral_noise(shape, pixel_size, rng, beta=1.8, corner_m=250.0)
-    vigour = 0.5 + 0.22 * spectral_noise(shape, pixel_size, rng, beta=1.6, corner_m=300.0)
+    vigour = 0.5 + VIGOUR_SPREAD * spectral_noise(shape, pixel_size, rng, beta=1.6,
+                                                  corner_m=300.0)
     relief = float(np.ptp(dem[valid])) if valid is not None and valid.any() else float(np.ptp(dem))
     pool = dem[valid] if valid is not None and valid.any() else dem.ravel()
     if relief > 900.0:
@@ -154,7 +157,7 @@ def make_landcover(dem: np.ndarray, lakes: np.ndarray, pixel_size: float,
     classes[(climate >= snow_line) & (slope < 50.0)] = SNOW
     classes[lakes] = WATER
 
-    crop = np.where(classes == FIELDS, _parcels(shape, pixel_size, rng), 0).astype(np.uint8)
+    crop = np.where(classes == FIELDS, crop_parcels(shape, pixel_size, rng), 0).astype(np.uint8)
     built, streets, wall_azimuth = _villages(classes, slope, lakes, pixel_size, rng)
     classes[built] = BUILT
     crop[built] = 0

@@ -3,7 +3,8 @@
 Why: the translation model learns to paint what a camera would see, so the target must look
 like a stretched Sentinel-2 RGB (B4, B3, B2 scaled so reflectance 0..0.3 spans 0..255):
 dark green forest, brighter meadows and fields, grey rock, white snow, dark water, and
-slopes lit or shaded by the sun. The colours below are such stretched values on flat ground.
+slopes lit or shaded by the sun. The colours are such stretched values on flat ground,
+measured on real Sentinel-2 pairs per class where they show it (``calibration.py``).
 """
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import math
 import numpy as np
 from scipy import ndimage
 
+from . import calibration as cal
 from .landcover import (
     BARE_SOIL,
     BUILT,
+    CROP_WEIGHTS,
     FIELDS,
     FOREST,
     GRASSLAND,
@@ -24,6 +27,7 @@ from .landcover import (
     ROCK,
     SCREE,
     SNOW,
+    STREET_SHARE,
     WATER,
     Cover,
 )
@@ -33,18 +37,42 @@ SUN_AZIMUTH_DEG = 150.0  # Sentinel-2 passes at about 10:30 local time: sun in t
 SUN_ELEVATION_DEG = 40.0
 AMBIENT = 0.3  # share of diffuse sky light, which also reaches slopes turned from the sun
 
+# Hand-set stretched colours on flat ground: kept for the classes the real pairs do not show
+# (rock, scree, snow) and as the directions of variation of the calibrated ones.
 # (low vigour colour, high vigour colour, texture amplitude)
-PALETTE: dict[int, tuple[tuple[float, float, float], tuple[float, float, float], float]] = {
+HAND_SET_PALETTE: dict[int, tuple[tuple[float, float, float], tuple[float, float, float],
+                                  float]] = {
     MEADOW: ((140, 142, 92), (92, 130, 60), 0.07),
     FOREST: ((70, 98, 56), (30, 54, 33), 0.2),
     ROCK: ((140, 134, 124), (118, 113, 106), 0.14),
     SCREE: ((176, 170, 158), (156, 150, 140), 0.08),
     SNOW: ((238, 241, 247), (230, 235, 243), 0.02),
 }
-CROPS = {BARE_SOIL: (150, 118, 92), GREEN_CROP: (86, 140, 60), RIPE_CROP: (198, 180, 114),
-         GRASSLAND: (112, 148, 72)}
-WATER_DEEP, WATER_SHALLOW = (20, 36, 50), (42, 64, 66)
-ROOFS, ROOFS_GREY, STREETS = (176, 128, 108), (168, 166, 162), (92, 92, 98)
+HAND_SET_CROPS = {BARE_SOIL: (150, 118, 92), GREEN_CROP: (86, 140, 60),
+                  RIPE_CROP: (198, 180, 114), GRASSLAND: (112, 148, 72)}
+HAND_SET_WATER = ((20, 36, 50), (42, 64, 66))  # deep, shallow
+HAND_SET_BUILT = ((176, 128, 108), (168, 166, 162), (92, 92, 98))  # roofs, grey roofs, streets
+
+
+def _calibrated() -> tuple[dict, dict, tuple, tuple, tuple, tuple, tuple]:
+    """Palette, crop colours, water (deep, shallow) and built-up colours whose means and
+    spreads match the real statistics (calibration.py)."""
+    palette = dict(HAND_SET_PALETTE)
+    for cls, name in ((MEADOW, "open"), (FOREST, "forest")):
+        palette[cls] = cal.palette_entry(name, *HAND_SET_PALETTE[cls])
+    crops = cal.scaled_offsets("open", HAND_SET_CROPS, dict(enumerate(CROP_WEIGHTS)))
+    # Measured water pixels lie inside water bodies (eroded masks): the deep colour.
+    deep = cal.colour_255("water")
+    step = np.subtract(HAND_SET_WATER[1], HAND_SET_WATER[0])
+    shallow = np.clip(deep + step, 1.0, 255.0)
+    roofs, grey, streets = (np.asarray(c, float) for c in HAND_SET_BUILT)
+    hand_mean = (1.0 - STREET_SHARE) * (roofs + grey) / 2.0 + STREET_SHARE * streets
+    shift = cal.colour_255("built") - hand_mean
+    built = tuple(tuple(map(float, np.clip(c + shift, 1.0, 255.0))) for c in (roofs, grey, streets))
+    return (palette, crops, tuple(map(float, deep)), tuple(map(float, shallow)), *built)
+
+
+PALETTE, CROPS, WATER_DEEP, WATER_SHALLOW, ROOFS, ROOFS_GREY, STREETS = _calibrated()
 
 
 def hillshade(dem: np.ndarray, pixel_size: float, azimuth_deg: float = SUN_AZIMUTH_DEG,

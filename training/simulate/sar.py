@@ -26,12 +26,13 @@ from ...core.distortion.mask import (
     range_line_flags,
 )
 from ...core.geometry import AcquisitionGeometry
-from .backscatter import sigma0
+from .backscatter import CALIBRATED_LOOKS, NESZ_DB, WATER_WIND_DB, sigma0
 from .landcover import Cover
 from .noise import spectral_noise
 
-NESZ_DB = -24.0  # Sentinel-1 IW noise-equivalent sigma0, about -22 to -26 dB
-DEFAULT_LOOKS = 4.4  # equivalent number of looks of Sentinel-1 IW GRD high resolution
+# Speckle of the real pairs (median ENL per class, resources/simulator/real_statistics.json);
+# Sentinel-1 IW GRD's nominal 4.4 looks rise with the resampling to 10 m.
+DEFAULT_LOOKS = CALIBRATED_LOOKS
 
 
 @dataclass
@@ -100,7 +101,7 @@ def simulate_sar(dem: np.ndarray, cover: Cover, pixel_size: float,
     incidence = local_incidence(filled, px, geometry)
     d_row, d_col = np.gradient(filled, pixel_size)
     area = np.sqrt(1.0 + d_row * d_row + d_col * d_col)  # true surface per map area
-    wind = 3.0 * spectral_noise(dem.shape, pixel_size, rng, beta=2.0, corner_m=1500.0)
+    wind = WATER_WIND_DB * spectral_noise(dem.shape, pixel_size, rng, beta=2.0, corner_m=1500.0)
     power = sigma0(cover, incidence, geometry, wind) * area[None]
 
     frame = RangeFrame(dem.shape, px, geometry.look_azimuth_deg)

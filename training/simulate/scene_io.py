@@ -20,6 +20,7 @@ from ...core.distortion.raster import write_distortion_metadata
 from ...core.errors import InputError
 from ...core.grid import RasterGrid
 from ...core.version import __version__
+from . import calibration
 from .backscatter import CLASS_PARAMS, CROP_PARAMS
 from .landcover import COLOURS
 from .optical import SUN_AZIMUTH_DEG, SUN_ELEVATION_DEG
@@ -136,6 +137,7 @@ def scene_info(scene: Scene) -> dict:
                           for k, v in CROP_PARAMS.items()},
             "optical": f"class colours, texture, Lambertian hillshade (sun azimuth "
                        f"{SUN_AZIMUTH_DEG:g}, elevation {SUN_ELEVATION_DEG:g} deg)",
+            "calibration": calibration.describe(),
         },
     }
 

@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="model settings as JSON text or a JSON file, e.g. "
                              "'{\"conditioning_widths\": [24, 64]}' for a small network")
     parser.add_argument("--dataset-kind", default=None,
-                        choices=("patches", "sen12", "bigearthnet", "scenes"),
+                        choices=("patches", "sen12", "bigearthnet", "benv2", "scenes", "mix"),
                         help="force a dataset reader instead of detecting the layout")
     parser.add_argument("--dem-max", type=float, default=None,
                         help="elevation (m) that scales the DEM to 1 (default 4000)")
