@@ -1,7 +1,7 @@
 """Windowed translation of any size of SAR (+ DEM) raster into an optical GeoTIFF.
 
 ``translate(params, feedback=None, model=None) -> TranslateResult`` runs it;
-``validate(params, model=None) -> ValidationReport`` does the cheap pre-flight checks
+``validate(params, model=None) -> RunPlan`` does the cheap pre-flight checks
 (raising InputError before any heavy work) and lists warnings in ``.warnings``.
 
 Names are imported on first use, so ``from sardine.core.translate.params import ...``
@@ -18,7 +18,7 @@ _LAZY = {
     "translate": ".engine",
     "edge_pad": ".engine",
     "validate": ".preflight",
-    "ValidationReport": ".preflight",
+    "RunPlan": ".preflight",
     "LoadedModel": ".model_info",
     "ModelInfo": ".model_info",
     "load_model": ".model_info",
