@@ -12,6 +12,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import InputError
+from .geometry import AcquisitionGeometry
+
 INCIDENCE_KEYS = ("incidence_angle", "incidenceanglemidswath", "incidence_mid", "incidence")
 INCIDENCE_RANGE_KEYS = ("incidence_near", "incidence_far")
 HEADING_KEYS = ("centre_heading", "center_heading", "platformheading", "platform_heading",
@@ -96,3 +99,30 @@ def read_stated_geometry(path: str | Path) -> StatedGeometry:
             stated.heading_deg if stated.heading_deg is not None else dimap.heading_deg,
             dimap.source or stated.source)
     return stated
+
+
+def resolve_geometry(incidence: float | None, heading: float | None, look: str,
+                     sar: str | Path | None, notes: list[str] | None = None
+                     ) -> AcquisitionGeometry:
+    """Incidence and heading as given, else as the SAR file states them (said in
+    ``notes``); refused when neither says, since a guessed geometry draws a wrong mask."""
+    if (incidence is None or heading is None) and sar is not None:
+        stated = read_stated_geometry(sar)
+        read = []
+        if incidence is None and stated.incidence_deg is not None:
+            incidence = stated.incidence_deg
+            read.append(f"incidence angle {incidence:.1f}")
+        if heading is None and stated.heading_deg is not None:
+            heading = stated.heading_deg
+            read.append(f"heading {heading:.1f}")
+        if read and notes is not None:
+            notes.append(f"Distortion mask: {' and '.join(read)} degrees read from "
+                         f"{stated.source}.")
+    missing = [name for name, value in (("incidence angle", incidence), ("heading", heading))
+               if value is None]
+    if missing:
+        where = "the SAR file's metadata does not state" if sar is not None else "no SAR file gives"
+        raise InputError(f"The distortion mask needs the {' and the '.join(missing)}, which "
+                         f"{where}; give {'it' if len(missing) == 1 else 'them'}. {WHERE}")
+    return AcquisitionGeometry(incidence_deg=float(incidence), heading_deg=float(heading) % 360.0,
+                               look=look)

@@ -21,7 +21,7 @@ from ..geometry import AcquisitionGeometry
 from ..grid import RasterGrid
 from ..normalization import looks_linear
 from ..raster_io import open_raster, uses_mask_band
-from ..sar_metadata import WHERE, read_stated_geometry
+from ..sar_metadata import resolve_geometry
 from .model_info import LoadedModel, ModelInfo, read_model_info
 from .params import DEVICES, ENHANCEMENTS, TranslateParams
 from .sampling import dem_coverage, sample_sar
@@ -84,7 +84,10 @@ def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = No
     out_path, distortion_path = _check_outputs(params, sar_path, dem_path)
     warnings: list[str] = []
     notes: list[str] = []
-    geometry = (_geometry(params, sar_path, notes) if distortion_path is not None else None)
+    geometry = None
+    if distortion_path is not None:
+        geometry = resolve_geometry(params.incidence, params.heading, params.look, sar_path,
+                                    notes)
     if dem_path is not None and not info.uses_dem:
         warnings.append(f"Model '{info.name}' does not use a DEM; the DEM is ignored"
                         + (" except for the distortion mask." if distortion_path else "."))
@@ -137,32 +140,6 @@ def _check_dem_needed(params: TranslateParams, info: ModelInfo, dem: Path | None
             fixes.append("leave out the distortion mask")
         raise InputError(f"No DEM was given, but {' and '.join(needs)}; "
                          f"{', or '.join(fixes)}.")
-
-
-def _geometry(params: TranslateParams, sar: Path, notes: list[str]) -> AcquisitionGeometry:
-    """Incidence and heading as given, else as the SAR file states them; refused when
-    neither says, since a guessed geometry draws a wrong mask."""
-    incidence, heading = params.incidence, params.heading
-    if incidence is None or heading is None:
-        stated = read_stated_geometry(sar)
-        read = []
-        if incidence is None and stated.incidence_deg is not None:
-            incidence = stated.incidence_deg
-            read.append(f"incidence angle {incidence:.1f}")
-        if heading is None and stated.heading_deg is not None:
-            heading = stated.heading_deg
-            read.append(f"heading {heading:.1f}")
-        if read:
-            notes.append(f"Distortion mask: {' and '.join(read)} degrees read from "
-                         f"{stated.source}.")
-    missing = [name for name, value in (("incidence angle", incidence), ("heading", heading))
-               if value is None]
-    if missing:
-        raise InputError(f"The distortion mask needs the {' and the '.join(missing)}, which "
-                         f"the SAR file's metadata does not state; give "
-                         f"{'it' if len(missing) == 1 else 'them'}. {WHERE}")
-    return AcquisitionGeometry(incidence_deg=incidence, heading_deg=heading % 360.0,
-                               look=params.look)
 
 
 def _check_numbers(params: TranslateParams) -> None:
