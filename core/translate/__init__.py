@@ -2,7 +2,8 @@
 
 ``translate(params, feedback=None, model=None) -> TranslateResult`` runs it;
 ``validate(params, model=None) -> RunPlan`` does the cheap pre-flight checks
-(raising InputError before any heavy work) and lists warnings in ``.warnings``.
+(raising InputError before any heavy work) and lists warnings in ``.warnings``; pass the plan
+to ``translate(..., plan=plan)`` so a run is validated once.
 
 Names are imported on first use, so ``from sardine.core.translate.params import ...``
 (the CLI's argument parsing, QGIS's dialogs) does not pull in torch and GDAL.
@@ -19,6 +20,7 @@ _LAZY = {
     "edge_pad": ".engine",
     "validate": ".preflight",
     "RunPlan": ".preflight",
+    "retarget": ".preflight",
     "LoadedModel": ".model_info",
     "ModelInfo": ".model_info",
     "load_model": ".model_info",

@@ -9,7 +9,7 @@ Messages name options in words ("the tile size"), never one front end's flags.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -121,6 +121,13 @@ def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = No
         dem_nodata=dem_nodata, dem_mask_band=dem_mask, dem_coverage=coverage,
         out_path=out_path, distortion_path=distortion_path, geometry=geometry,
         warnings=warnings, notes=notes)
+
+
+def retarget(plan: RunPlan, params: TranslateParams) -> RunPlan:
+    """The plan with ``params``' output paths, only those checked again: QGIS names a
+    temporary output anew in the thread that runs the algorithm."""
+    out, dist = _check_outputs(params, plan.sar_path, plan.dem_path)
+    return replace(plan, out_path=out, distortion_path=dist)
 
 
 def _check_dem_needed(params: TranslateParams, info: ModelInfo, dem: Path | None) -> None:
