@@ -95,6 +95,7 @@ class ModelChoice:
 
     name: str
     description: str
+    uses_dem: bool = False
 
 
 def bundled_model_names() -> list[str]:
@@ -116,11 +117,10 @@ def bundled_models() -> list[ModelChoice]:
     when the engine cannot be imported."""
     try:
         from ..core.bundled import list_bundled
-    except (ImportError, OSError):
-        return []
-    try:
-        return [ModelChoice(m.name, m.description) for m in list_bundled()]
-    except SardineError:
+
+        return [ModelChoice(m.name, m.description, bool(m.metadata.config.get("uses_dem")))
+                for m in list_bundled()]
+    except (ImportError, OSError, SardineError):
         return []
 
 

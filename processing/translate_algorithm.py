@@ -1,11 +1,14 @@
 """``sardine:translate``: SAR (+ DEM) -> optical RGB raster. The one entry point shared by
 the dock, the toolbox, batch mode, the modeler, ``processing.run`` and ``qgis_process``.
 
-Every default and limit comes from ``core.translate.params``. A run is checked once:
-``checkParameterValues`` only checks what the parameters say (cheap, no torch),
-``prepareAlgorithm`` validates the run in the main thread (the core's ``RunPlan``), and
-``processAlgorithm`` runs that plan. Output paths are asked for in ``processAlgorithm``,
-in the context that runs: QGIS keeps the layers to load from that context only.
+Every default and limit comes from ``core.translate.params``. A run is validated once:
+``checkParameterValues`` (which every front end calls first, with the refusal shown as it
+is) makes the core's ``RunPlan``; QGIS then prepares and runs a *new* instance of the
+algorithm, so the plan is handed over through ``_LAST_CHECK`` (one slot, taken by the next
+``prepareAlgorithm`` with the same parameters; validated there when absent, as for a
+modeler child). ``processAlgorithm`` runs that plan. Output paths are asked for in
+``processAlgorithm``, in the context that runs: QGIS keeps the layers to load from that
+context only, and a path asked for elsewhere would be a phantom output.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingContext,
+    QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
@@ -46,6 +50,8 @@ from .styles import save_style_sidecar
 
 if TYPE_CHECKING:  # the engine imports torch: only when a run is prepared
     from ..core.translate.preflight import RunPlan
+
+_LAST_CHECK: tuple[str, RunPlan] | None = None
 
 SAR, VV_BAND, VH_BAND, DEM = "SAR", "VV_BAND", "VH_BAND", "DEM"
 MODEL, WEIGHTS, DEVICE, ENHANCE = "MODEL", "WEIGHTS", "DEVICE", "ENHANCE"
@@ -190,38 +196,47 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
             compile=self.parameterAsBool(parameters, COMPILE, context),
             incidence=incidence, heading=heading, look=look), guess
 
+    def _params_for_check(self, parameters: dict[str, Any], context: QgsProcessingContext
+                          ) -> tuple[TranslateParams, BandGuess | None]:
+        """Output paths from a scratch context: asking registers an output to load."""
+        scratch = QgsProcessingContext()
+        scratch.copyThreadSafeSettings(context)
+        return self.build_params(parameters, context, self._outputs(parameters, scratch))
+
     def checkParameterValues(self, parameters: dict[str, Any],  # noqa: N802
                              context: QgsProcessingContext) -> tuple[bool, str]:
-        """What the parameters alone can refuse (non-file layer, no model, bad bands);
-        outputs are not asked for here, so no phantom output is registered."""
+        """Refuse bad input (non-file layer, fusion model without DEM, unwritable output...)
+        before any run, with the core's message."""
+        global _LAST_CHECK
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, message
         try:
-            sar_layer = self.parameterAsRasterLayer(parameters, SAR, context)
-            layer_file(sar_layer, "SAR")
-            dem_layer = self.parameterAsRasterLayer(parameters, DEM, context)
-            if dem_layer is not None:
-                layer_file(dem_layer, "DEM")
-            self._model(parameters, context)
-            self._bands(sar_layer, parameters, context)
-        except SardineError as exc:
+            require_dependencies()
+            from ..core.translate import validate  # imports torch
+
+            params, _guess = self._params_for_check(parameters, context)
+            _LAST_CHECK = (_plan_key(params), validate(params))
+        except (SardineError, QgsProcessingException) as exc:
             return False, str(exc)
         return True, ""
 
     # --- execution ------------------------------------------------------------------------
     def prepareAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> bool:
-        """Validate the run, in the thread that owns the project: the one check of a run."""
+        """Resolve project layers in the thread that owns the project; take the plan the
+        check made (validate only when there was no check)."""
+        global _LAST_CHECK
         with qgis_errors(feedback):
             require_dependencies()
-            from ..core.translate import validate  # imports torch
+            from ..core.translate import retarget, validate
 
-            scratch = QgsProcessingContext()  # paths only: the run registers the outputs
-            scratch.copyThreadSafeSettings(context)
-            params, guess = self.build_params(parameters, context,
-                                              self._outputs(parameters, scratch))
-            plan = validate(params)
+            params, guess = self._params_for_check(parameters, context)
+            checked, _LAST_CHECK = _LAST_CHECK, None
+            if checked is not None and checked[0] == _plan_key(params):
+                plan = retarget(checked[1], params)
+            else:
+                plan = validate(params)
             if guess is not None:
                 feedback.pushInfo(f"SAR bands: {guess.describe()}.")
             sar_name = self.parameterAsRasterLayer(parameters, SAR, context).name()
@@ -247,6 +262,13 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
                     feedback)
         return {OUTPUT: str(result.out_path),
                 DISTORTION_OUTPUT: str(result.distortion_path) if result.distortion_path else None}
+
+
+def _plan_key(params: TranslateParams) -> str:
+    """What a plan depends on besides the output paths (QGIS names temporary outputs anew
+    each time it is asked)."""
+    mask = Path("mask.tif") if params.distortion_out is not None else None
+    return repr(replace(params, out_path=Path("out.tif"), distortion_out=mask))
 
 
 def _finish(path: Path, kind: str, name: str, context: QgsProcessingContext,
