@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 import rasterio
 from qgis.core import (
     Qgis,
@@ -73,7 +72,7 @@ def test_toolbox_run_in_a_task_loads_the_output(provider, scene, fusion_weights,
 
 
 def test_run_and_load_results_loads_one_styled_layer(provider, qgis_processing_module,  # noqa: F811
-                                                     scene, fusion_weights, qgis_new_project):
+                                                     scene, fusion_weights, qgis_new_project):  # noqa: F811
     """No phantom second temporary OUTPUT ("not correctly generated")."""
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
@@ -141,7 +140,7 @@ def test_output_under_proc_is_refused_before_the_task(dock, layers, fusion_weigh
 
 # --- what an analyst expects ----------------------------------------------------------------
 def test_dem_picker_and_model_order_follow_the_inputs(dock, scene, qgis_new_project,  # noqa: F811
-                                                      fusion_weights, tmp_path):
+                                                      fusion_weights, tmp_path):  # noqa: F811
     from sardine.processing.common import ModelChoice
 
     sar = QgsRasterLayer(str(scene.sar), "S1 VV VH")
@@ -188,7 +187,7 @@ def test_mask_sits_above_and_half_transparent(dock, layers, fusion_weights, tmp_
 
 
 def test_processing_reads_geometry_from_the_sar_metadata(provider, qgis_processing_module,  # noqa: F811
-                                                          scene, fusion_weights, tmp_path):
+                                                          scene, fusion_weights, tmp_path):  # noqa: F811
     import shutil
 
     tagged = tmp_path / "tagged.tif"
@@ -211,7 +210,7 @@ def test_processing_reads_geometry_from_the_sar_metadata(provider, qgis_processi
 
 # --- the CLI and Processing write the same file --------------------------------------------
 def test_cli_and_processing_write_the_same_image(provider, qgis_processing_module, scene,  # noqa: F811
-                                                 fusion_weights, cli, tmp_path):
+                                                 fusion_weights, cli, tmp_path):  # noqa: F811
     """Same inputs, the options left at their defaults except the device (and a small tile
     to keep the test fast): identical pixels and mask, band for band."""
     from_cli, from_qgis = tmp_path / "cli.tif", tmp_path / "qgis.tif"

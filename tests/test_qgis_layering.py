@@ -74,7 +74,8 @@ plugin.initProcessing()
 plugin.initGui()
 registry = QgsApplication.processingRegistry()
 print(json.dumps({"heavy": sorted(m for m in %r if m in sys.modules),
-                  "algorithms": sorted(a.id() for a in registry.providerById("sardine").algorithms()),
+                  "algorithms": sorted(a.id() for a in
+                                       registry.providerById("sardine").algorithms()),
                   "dock": plugin.dock is not None}))
 plugin.unload()
 """
