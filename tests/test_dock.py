@@ -87,10 +87,10 @@ def test_band_guessing():
 
 def test_device_picker_names_the_gpu_or_says_none():
     labels = [d.label for d in device_choices(None)]
-    assert labels == ["Automatic (no GPU found: CPU)", "CPU", "GPU (none found)"]
+    assert labels == ["Automatic: CPU (no GPU)", "CPU", "GPU (none found)"]
     assert not device_choices(None)[2].available
     found = device_choices("NVIDIA H100")
-    assert found[0].label == "Automatic (GPU: NVIDIA H100)" and found[2].available
+    assert found[0].label == "Automatic: GPU NVIDIA H100" and found[2].available
 
 
 def test_dock_guesses_bands_and_refuses_web_layers(dock, layers, qgis_iface, tmp_path):
