@@ -227,3 +227,19 @@ def test_cli_and_processing_write_the_same_image(provider, qgis_processing_modul
         ran = [json.loads(ds.tags()["SARDINE_PARAMETERS"]) for ds in (a, b)]
     assert [r.pop("out_path") for r in ran] == ["cli.tif", "qgis.tif"]
     assert ran[0] == ran[1]  # every option, defaults included, the same
+
+
+def test_dock_and_processing_write_the_same_image(dock, layers, fusion_weights,  # noqa: F811
+                                                  provider, qgis_processing_module, tmp_path):  # noqa: F811
+    """The dock's parameters are the toolbox's: the same run gives the same pixels."""
+    sar, dem = layers
+    from_dock, from_run = tmp_path / "dock.tif", tmp_path / "run.tif"
+    _pick(dock, sar, dem, fusion_weights, from_dock)
+    assert dock.run() is True
+    wait_until(lambda: not dock.is_running())
+    run_alg(qgis_processing_module, "sardine:translate", {
+        "SAR": sar.source(), "DEM": dem.source(), "WEIGHTS": str(fusion_weights),
+        "DEVICE": "cpu", "TILE": 64, "OVERLAP": 8, "OUTPUT": str(from_run)})
+    with rasterio.open(from_dock) as a, rasterio.open(from_run) as b:
+        assert a.read().tobytes() == b.read().tobytes()
+        assert a.read_masks().tobytes() == b.read_masks().tobytes()
