@@ -23,7 +23,15 @@ NARROWEST = 300
 
 
 def test_dock_renders(scene, qgis_new_project, tmp_path, clean_settings):  # noqa: F811
-    sar = QgsRasterLayer(str(scene.sar), "S1A_IW_GRDH_20230612_VV_VH")
+    import shutil
+
+    import rasterio
+
+    stated = tmp_path / "s1.tif"  # a SAR file that states its geometry, as S1/SNAP ones do
+    shutil.copy(scene.sar, stated)
+    with rasterio.open(stated, "r+") as ds:
+        ds.update_tags(incidenceAngleMidSwath="38.6", platformHeading="-167.2")
+    sar = QgsRasterLayer(str(stated), "S1A_IW_GRDH_20230612_VV_VH")
     dem = QgsRasterLayer(str(scene.dem), "Copernicus DEM GLO-30")
     QgsProject.instance().addMapLayers([sar, dem])
     window = QMainWindow()
@@ -32,6 +40,7 @@ def test_dock_renders(scene, qgis_new_project, tmp_path, clean_settings):  # noq
     dock.refresh_environment()
     form = dock.form
     form.sar_combo.setLayer(sar)
+    assert "states incidence 38.6° and heading 192.8°" in form.geometry_note.text()
     form.dem_combo.setLayer(dem)
     form.distortion_box.setChecked(True)
     form.output_widget.setFilePath("/data/slopes/2023-06-12_optical.tif")

@@ -19,6 +19,7 @@ from qgis.core import (
     QgsProject,
     QgsRasterLayer,
 )
+from sardine.ui.dock_form import DockForm
 from test_dock import _critical, _pick, clean_settings, dock, layers, wait_until  # noqa: F401
 from test_processing import (  # noqa: F401
     fusion_weights,
@@ -194,6 +195,11 @@ def test_processing_reads_geometry_from_the_sar_metadata(provider, qgis_processi
     shutil.copy(scene.sar, tagged)
     with rasterio.open(tagged, "r+") as ds:
         ds.update_tags(incidenceAngleMidSwath="38.5", platformHeading="-167.2")
+    layer = QgsRasterLayer(str(tagged), "tagged")
+    dock_form = DockForm()  # what the dock shows before Run
+    dock_form._show_stated_geometry(layer)
+    assert dock_form.geometry_note.text() == ("The SAR file states incidence 38.5° and "
+                                              "heading 192.8°.")
     feedback = QgsProcessingFeedback()
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())

@@ -3,7 +3,8 @@
 
 Runs ``sardine:translate`` through ``AlgorithmRun`` (a ``QgsProcessingAlgRunnerTask``), so
 the dock, the toolbox and ``qgis_process`` share one code path and one validation: the
-algorithm's own, done when the task is prepared, before anything starts.
+algorithm's own (``checkParameterValues``, whose plan the prepared task runs), before
+anything starts.
 """
 from __future__ import annotations
 
@@ -159,9 +160,9 @@ class SardineDock(QgsDockWidget):
         return layer_file(sar, "SAR"), layer_file(dem, "DEM") if dem is not None else None
 
     def build_parameters(self) -> tuple[dict, str]:
-        """Widgets -> ``sardine:translate`` parameters and the output layer's name; raises
-        ``InputError`` for what only the dock can get wrong (unusable layer, "Weights
-        file…" without a file)."""
+        """Widgets -> ``sardine:translate`` parameters and the output layer's name (and the
+        choices remembered for next time); raises ``InputError`` for what only the dock can
+        get wrong (unusable layer, "Weights file…" without a file)."""
         sar_path, dem_path = self._layer_paths()
         choices = self.form.choices(self._output_dir)
         if choices.use_weights and not choices.weights:
@@ -200,7 +201,7 @@ class SardineDock(QgsDockWidget):
         if not ok:
             self._fail(message)
             return False
-        run = AlgorithmRun(algorithm, parameters)  # prepares: the run's one validation
+        run = AlgorithmRun(algorithm, parameters)  # prepares with the plan checked above
         if not run.prepared:
             self._fail(run.error or "The run was refused; see the log (Sardine tab).")
             return False

@@ -25,7 +25,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.bands import BandGuess, guess_polarisation_bands
-from ..core.sar_metadata import WHERE
+from ..core.sar_metadata import WHERE, read_stated_geometry
 from ..core.translate.params import ENHANCEMENTS, LIMITS, LOOKS
 from ..processing.common import ModelChoice, weights_description
 from .choices import FROM_METADATA, DockChoices
@@ -143,6 +143,8 @@ class DockForm(QWidget):
         self.heading_spin = _angle("heading")
         self.look_combo = _narrow(QComboBox())
         self.look_combo.addItems(list(LOOKS))
+        self.geometry_note = _note()
+        geometry.addRow(self.geometry_note)
         geometry.addRow("Incidence", self.incidence_spin)
         geometry.addRow("Heading", self.heading_spin)
         geometry.addRow("Look", self.look_combo)
@@ -194,10 +196,27 @@ class DockForm(QWidget):
             self.vh_combo.setBand(min(self.band_guess.vh, raster.bandCount()))
         self.band_note.setText(self.band_guess.describe() + "." if self.band_guess else "")
         self.band_note.setVisible(self.band_guess is not None)
+        self._show_stated_geometry(raster)
         if self.dem_combo.currentLayer() is None:
             dem = guess_dem(list(QgsProject.instance().mapLayers().values()), raster)
             if dem is not None:
                 self.dem_combo.setLayer(dem)
+
+    def _show_stated_geometry(self, raster: QgsRasterLayer | None) -> None:
+        """What "From the SAR file" will read, so the analyst knows before pressing Run."""
+        path = raster.source() if raster is not None and raster.providerType() == "gdal" else ""
+        stated = read_stated_geometry(path) if path else None
+        if stated is None:
+            text = ""
+        elif stated.incidence_deg is None and stated.heading_deg is None:
+            text = "The SAR file states neither angle: type them (see the tooltips)."
+        else:
+            said = [f"{label} {value:.1f}°" for label, value in
+                    (("incidence", stated.incidence_deg), ("heading", stated.heading_deg))
+                    if value is not None]
+            text = f"The SAR file states {' and '.join(said)}."
+        self.geometry_note.setText(text)
+        self.geometry_note.setVisible(bool(text))
 
     def set_models(self, models: list[ModelChoice]) -> None:
         """Bundled models, those that fit the chosen inputs first, then "weights file"."""
