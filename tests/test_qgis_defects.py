@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import rasterio
 from qgis.core import (
     Qgis,
@@ -249,3 +250,44 @@ def test_dock_and_processing_write_the_same_image(dock, layers, fusion_weights, 
     with rasterio.open(from_dock) as a, rasterio.open(from_run) as b:
         assert a.read().tobytes() == b.read().tobytes()
         assert a.read_masks().tobytes() == b.read_masks().tobytes()
+
+
+@pytest.fixture
+def validations(monkeypatch):
+    """Counts the core's validations, wherever they are called from."""
+    import sardine.core.translate as package
+    import sardine.core.translate.engine as engine
+    from sardine.core.translate.preflight import validate
+
+    calls: list[int] = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(package, "validate", counted, raising=False)
+    monkeypatch.setattr(engine, "validate", counted)
+    return calls
+
+
+def test_a_run_is_validated_once(dock, layers, fusion_weights, provider,  # noqa: F811
+                                 qgis_processing_module, validations, tmp_path):  # noqa: F811
+    sar, dem = layers
+    _pick(dock, sar, dem, fusion_weights, tmp_path / "dock.tif")
+    assert dock.run() is True
+    wait_until(lambda: not dock.is_running())
+    assert len(validations) == 1
+    run_alg(qgis_processing_module, "sardine:translate", {
+        "SAR": sar.source(), "DEM": dem.source(), "WEIGHTS": str(fusion_weights),
+        "DEVICE": "cpu", "TILE": 64, "OVERLAP": 8, "OUTPUT": "TEMPORARY_OUTPUT"})
+    assert len(validations) == 2
+
+
+def test_mask_without_geometry_says_where_to_find_it(provider, qgis_processing_module,  # noqa: F811
+                                                      scene, tmp_path):  # noqa: F811
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match="platformHeading"):
+        run_alg(qgis_processing_module, "sardine:distortion_mask",
+                {"DEM": str(scene.dem), "OUTPUT": str(tmp_path / "mask.tif")})
+    assert not (tmp_path / "mask.tif").exists()
