@@ -5,13 +5,14 @@ Every default and limit comes from ``core.translate.params``. A run is validated
 ``checkParameterValues`` (which every front end calls first, with the refusal shown as it
 is) makes the core's ``RunPlan``; QGIS then prepares and runs a *new* instance of the
 algorithm, so the plan is handed over through ``_LAST_CHECK`` (one slot, taken by the next
-``prepareAlgorithm`` with the same parameters; validated there when absent, as for a
-modeler child). ``processAlgorithm`` runs that plan. Output paths are asked for in
-``processAlgorithm``, in the context that runs: QGIS keeps the layers to load from that
-context only, and a path asked for elsewhere would be a phantom output.
+``prepareAlgorithm`` with the same parameters within ``CHECK_LIFETIME_S``; validated there
+otherwise, as for a modeler child). ``processAlgorithm`` runs that plan. Output paths are
+asked for in ``processAlgorithm``, in the context that runs: QGIS keeps the layers to load
+from that context only, and a path asked for elsewhere would be a phantom output.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,7 +52,8 @@ from .styles import save_style_sidecar
 if TYPE_CHECKING:  # the engine imports torch: only when a run is prepared
     from ..core.translate.preflight import RunPlan
 
-_LAST_CHECK: tuple[str, RunPlan] | None = None
+_LAST_CHECK: tuple[str, float, RunPlan] | None = None
+CHECK_LIFETIME_S = 60.0  # QGIS prepares right after checking; an older plan is not trusted
 
 SAR, VV_BAND, VH_BAND, DEM = "SAR", "VV_BAND", "VH_BAND", "DEM"
 MODEL, WEIGHTS, DEVICE, ENHANCE = "MODEL", "WEIGHTS", "DEVICE", "ENHANCE"
@@ -216,7 +218,7 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
             from ..core.translate import validate  # imports torch
 
             params, _guess = self._params_for_check(parameters, context)
-            _LAST_CHECK = (_plan_key(params), validate(params))
+            _LAST_CHECK = (_plan_key(params), time.monotonic(), validate(params))
         except (SardineError, QgsProcessingException) as exc:
             return False, str(exc)
         return True, ""
@@ -233,8 +235,9 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
 
             params, guess = self._params_for_check(parameters, context)
             checked, _LAST_CHECK = _LAST_CHECK, None
-            if checked is not None and checked[0] == _plan_key(params):
-                plan = retarget(checked[1], params)
+            fresh = checked is not None and time.monotonic() - checked[1] < CHECK_LIFETIME_S
+            if fresh and checked[0] == _plan_key(params):
+                plan = retarget(checked[2], params)
             else:
                 plan = validate(params)
             if guess is not None:

@@ -291,3 +291,35 @@ def test_mask_without_geometry_says_where_to_find_it(provider, qgis_processing_m
         run_alg(qgis_processing_module, "sardine:distortion_mask",
                 {"DEM": str(scene.dem), "OUTPUT": str(tmp_path / "mask.tif")})
     assert not (tmp_path / "mask.tif").exists()
+
+
+def test_translate_in_a_model(provider, qgis_processing_module, scene, fusion_weights,  # noqa: F811
+                              tmp_path):
+    """The graphical modeler runs sardine:translate as a child: same file as a direct run."""
+    from qgis.core import (
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+    )
+
+    model = QgsProcessingModelAlgorithm("translate model", "tests")
+    child = QgsProcessingModelChildAlgorithm("sardine:translate")
+    child.setChildId("translate")
+    for name, value in (("SAR", str(scene.sar)), ("DEM", str(scene.dem)),
+                        ("WEIGHTS", str(fusion_weights)), ("DEVICE", "cpu"), ("TILE", 64),
+                        ("OVERLAP", 8)):
+        child.addParameterSources(name, [
+            QgsProcessingModelChildParameterSource.fromStaticValue(value)])
+    output = QgsProcessingModelOutput("optical")
+    output.setChildOutputName("OUTPUT")
+    output.setChildId("translate")
+    child.setModelOutputs({"optical": output})
+    model.addChildAlgorithm(child)
+    in_model, direct = tmp_path / "model.tif", tmp_path / "direct.tif"
+    run_alg(qgis_processing_module, model, {"translate:optical": str(in_model)})
+    run_alg(qgis_processing_module, "sardine:translate", {
+        "SAR": str(scene.sar), "DEM": str(scene.dem), "WEIGHTS": str(fusion_weights),
+        "DEVICE": "cpu", "TILE": 64, "OVERLAP": 8, "OUTPUT": str(direct)})
+    with rasterio.open(in_model) as a, rasterio.open(direct) as b:
+        assert a.read().tobytes() == b.read().tobytes()
