@@ -46,7 +46,7 @@ def test_dock_renders(scene, qgis_new_project, tmp_path, clean_settings):  # noq
     form.output_widget.setFilePath("/data/slopes/2023-06-12_optical.tif")
     # What the analyst sees while a translation runs.
     dock.progress.setValue(42)
-    dock.status.setText("Translating S1A_IW_GRDH_20230612_VV_VH.tif…")
+    dock.set_status("Translating S1A_IW_GRDH_20230612_VV_VH.tif…")
     dock.run_button.setEnabled(False)
     dock.cancel_button.setEnabled(True)
     dock.setFloating(True)

@@ -8,6 +8,7 @@ anything starts.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from qgis.core import (
@@ -43,6 +44,7 @@ from .results import add_results
 from .task import LOG_TAG, AlgorithmRun
 
 ALGORITHM_ID = "sardine:translate"
+LONG_WORD = re.compile(r"\S{25,}")  # longer than a 300 px line holds
 MESSAGE_CHARS = 110  # about two lines of the message bar; longer texts get "Show more"
 BANNER_STYLE = ("QLabel { background: #fdecea; color: #611a15; border: 1px solid #f5c6cb;"
                 " border-radius: 4px; padding: 6px; }")
@@ -92,10 +94,11 @@ class SardineDock(QgsDockWidget):
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
         layout.addWidget(self.progress)
-        self.status = QLabel("Pick a SAR layer and a model, then press Run.")
+        self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.status)
+        self.set_status("Pick a SAR layer and a model, then press Run.")
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setFrameShape(QFrame.NoFrame)
@@ -140,14 +143,14 @@ class SardineDock(QgsDockWidget):
         if self.is_running():
             return
         if self._missing:
-            self.status.setText("Install the missing package(s) shown above, then restart QGIS.")
+            self.set_status("Install the missing package(s) shown above, then restart QGIS.")
             return
         try:
             self._layer_paths()
         except InputError as exc:
-            self.status.setText(str(exc))
+            self.set_status(str(exc))
             return
-        self.status.setText("Ready." if self.form.sar_combo.currentLayer() else
+        self.set_status("Ready." if self.form.sar_combo.currentLayer() else
                             "Add a SAR raster to the project, then pick it.")
 
     # --- running --------------------------------------------------------------------------
@@ -209,13 +212,13 @@ class SardineDock(QgsDockWidget):
         run.progress.connect(self._on_progress)
         run.finished.connect(lambda *a, n=name: self._on_finished(n, *a))
         self._set_running(True)
-        self.status.setText(f"Translating {Path(parameters[alg.SAR]).name}…")
+        self.set_status(f"Translating {Path(parameters[alg.SAR]).name}…")
         run.start()
         return True
 
     def cancel(self) -> None:
         if self.is_running():
-            self.status.setText("Cancelling…")
+            self.set_status("Cancelling…")
             self._run.cancel()
 
     def shutdown(self) -> None:
@@ -234,7 +237,7 @@ class SardineDock(QgsDockWidget):
         self._run = None
         if cancelled:
             self.progress.setValue(0)
-            self.status.setText("Cancelled: nothing was written.")
+            self.set_status("Cancelled: nothing was written.")
             self._message("Translation cancelled; nothing was written.", Qgis.Info)
             return
         if not ok:
@@ -249,11 +252,17 @@ class SardineDock(QgsDockWidget):
         self.progress.setValue(100)
         note = (f" {len(warnings)} warning(s) in the log panel (Sardine tab): {warnings[-1]}"
                 if warnings else "")
-        self.status.setText(f"Done: added '{added.optical.name()}'"
+        self.set_status(f"Done: added '{added.optical.name()}'"
                             + (" and its distortion mask." if added.distortion else ".") + note)
         self._message(f"Added '{added.optical.name()}'.", Qgis.Success)
 
     # --- feedback to the analyst ----------------------------------------------------------
+    def set_status(self, text: str) -> None:
+        """The status line, wrapping inside long file names too (a Sentinel-1 name is one
+        60-character word), so it never widens the dock past 300 px."""
+        self.status.setText(LONG_WORD.sub(
+            lambda m: re.sub(r"([_/\\.-])", "\\1\u200b", m.group(0)), text))
+
     def _set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running and not self._missing)
         self.cancel_button.setEnabled(running)
@@ -261,7 +270,7 @@ class SardineDock(QgsDockWidget):
 
     def _fail(self, message: str) -> None:
         self.progress.setValue(0)
-        self.status.setText(message)
+        self.set_status(message)
         self._message(message, Qgis.Critical)
 
     def _message(self, text: str, level: Qgis.MessageLevel) -> None:

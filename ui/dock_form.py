@@ -75,9 +75,10 @@ def _angle(option: str) -> QgsDoubleSpinBox:
     spin.setRange(FROM_METADATA[option], LIMITS[option][1])
     spin.setDecimals(1)
     spin.setSuffix(" °")
-    spin.setSpecialValueText("From the SAR file")
+    spin.setSpecialValueText("From SAR file")
     spin.setClearValue(FROM_METADATA[option])
-    spin.setToolTip(f"Left at 'From the SAR file', it is read from the SAR file's metadata "
+    spin.setMinimumWidth(90)  # not its longest text's width: the dock must fit 300 px
+    spin.setToolTip(f"Left at 'From SAR file', it is read from the SAR file's metadata "
                     f"(Sentinel-1 products and SNAP exports state it). {WHERE}")
     return spin
 
@@ -136,7 +137,9 @@ class DockForm(QWidget):
         model.addRow("Device", self.device_combo)
         model.addRow("Enhance", self.enhance_combo)
 
-        self.distortion_box = QgsCollapsibleGroupBox("Distortion mask (needs the DEM)")
+        self.distortion_box = QgsCollapsibleGroupBox("Distortion mask")
+        self.distortion_box.setToolTip("Where foreshortening, layover or shadow make the "
+                                       "result unreliable; computed from the DEM.")
         self.distortion_box.setCheckable(True)
         geometry = _form(self, "", self.distortion_box)
         self.incidence_spin = _angle("incidence")
@@ -160,10 +163,10 @@ class DockForm(QWidget):
         advanced.addRow("Tile size", self.tile_spin)
         advanced.addRow("Overlap", self.overlap_spin)
         advanced.addRow("Batch", self.batch_spin)
-        self.compile_check = QCheckBox("Compile (large scenes)")
+        self.compile_check = QCheckBox("Compile the model")
         self.compile_check.setToolTip("torch.compile: about 1.2x faster per tile on CPU after "
                                       "some 20 s of compiling; worth it for whole scenes.")
-        advanced.addRow("", self.compile_check)
+        advanced.addRow(self.compile_check)  # a whole row: its text needs the width
         self.advanced_box.setCollapsed(True)
 
         output = _form(self, "Output")
@@ -203,7 +206,7 @@ class DockForm(QWidget):
                 self.dem_combo.setLayer(dem)
 
     def _show_stated_geometry(self, raster: QgsRasterLayer | None) -> None:
-        """What "From the SAR file" will read, so the analyst knows before pressing Run."""
+        """What "From SAR file" will read, so the analyst knows before pressing Run."""
         path = raster.source() if raster is not None and raster.providerType() == "gdal" else ""
         stated = read_stated_geometry(path) if path else None
         if stated is None:
