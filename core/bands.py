@@ -51,8 +51,11 @@ def guess_polarisation_bands(names: list[str]) -> BandGuess:
 def band_names(path: str | Path) -> list[str]:
     """The band descriptions of a raster file; empty when it cannot be opened (the run's
     checks then say why)."""
-    import rasterio
-    from rasterio.errors import RasterioError
+    try:
+        import rasterio
+        from rasterio.errors import RasterioError
+    except ImportError:
+        return []
 
     try:
         with rasterio.open(path) as ds:

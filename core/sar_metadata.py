@@ -72,9 +72,13 @@ def _dimap_header(path: Path) -> Path | None:
 
 
 def read_stated_geometry(path: str | Path) -> StatedGeometry:
-    """Incidence and heading stated by the SAR file (or its DIMAP header); empty if none."""
-    import rasterio
-    from rasterio.errors import RasterioError
+    """Incidence and heading stated by the SAR file (or its DIMAP header); empty if none
+    (or if rasterio is missing: QGIS then says what to install)."""
+    try:
+        import rasterio
+        from rasterio.errors import RasterioError
+    except ImportError:
+        return StatedGeometry()
 
     path = Path(path)
     items: dict[str, str] = {}
