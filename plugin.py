@@ -1,6 +1,10 @@
-"""The QGIS plugin: a Raster-menu entry and toolbar button that show the dock, and the
-Processing provider. Nothing here imports torch: the plugin loads without the engine's
-packages, and the dock then says what to install."""
+"""The QGIS plugin: a Raster-menu entry and toolbar button that open the dock, and the
+Processing provider.
+
+Nothing heavy loads with QGIS: the provider lists models without reading them (no torch),
+and the dock (with its package and GPU checks) is built the first time the analyst opens
+Sardine, so QGIS starts as fast as without it and never shows the dock unasked.
+"""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -43,21 +47,28 @@ class SardinePlugin:
                                          Qgis.Warning)
 
     def initGui(self) -> None:  # noqa: N802 (QGIS's name)
-        from .ui.dock import SardineDock
-
+        """Menu entry, toolbar button and provider; the dock waits for the first click."""
         self.initProcessing()
         main_window = self.iface.mainWindow()
-        self.dock = SardineDock(self.iface, main_window)
-        self.dock.hide()
-        self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
         self.action = QAction(icon("sardine.svg"), "Sardine: SAR to optical…", main_window)
         self.action.setObjectName("SardineAction")
         self.action.setToolTip("Translate a Sentinel-1 SAR layer (and a DEM) into an "
                                "optical-looking RGB layer")
         self.action.setCheckable(True)
-        self.dock.setToggleVisibilityAction(self.action)
+        self.action.triggered.connect(self._open_first_time)
         self.iface.addPluginToRasterMenu(MENU, self.action)
         self.iface.addRasterToolBarIcon(self.action)
+
+    def _open_first_time(self) -> None:
+        """Build the dock, show it, and hand the action over to it (it toggles from now)."""
+        from .ui.dock import SardineDock
+
+        self.action.triggered.disconnect(self._open_first_time)
+        self.dock = SardineDock(self.iface, self.iface.mainWindow())
+        self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.dock.setToggleVisibilityAction(self.action)
+        self.dock.setUserVisible(True)
+        self.action.setChecked(True)
 
     def unload(self) -> None:
         """Remove the menu entry, toolbar button, dock and provider; cancel a running task."""

@@ -23,7 +23,20 @@ def check_output_path(out_path: str | os.PathLike, inputs: Sequence[str | os.Pat
         raise InputError(f"The output folder {out.parent} does not exist; create it first.")
     if out.is_dir():
         raise InputError(f"The output {out} is a folder; give a file name such as {out}/out.tif.")
+    _check_writable(out.parent)
     return out
+
+
+def _check_writable(folder: Path) -> None:
+    """Create and remove a probe file: a folder may exist yet hold no files (``/proc``, a
+    read-only mount), and finding out after the work is done wastes it."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".sardine-probe.", dir=folder)
+    except OSError as exc:
+        raise InputError(f"Cannot write files in the output folder {folder} "
+                         f"({exc.strerror or exc}); choose a folder you can write to.") from exc
+    os.close(fd)
+    os.unlink(probe)
 
 
 @contextmanager

@@ -8,13 +8,23 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError, SardineError
-from .models.registry import REGISTRY
-from .weights import WEIGHTS_SUFFIX, WeightsMetadata, check_weights_file, read_metadata
+
+if TYPE_CHECKING:  # weights and models import torch: only when a file is read
+    from .weights import WeightsMetadata
 
 log = logging.getLogger("sardine")
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "resources" / "weights"
+SUFFIX = ".safetensors"  # weights.WEIGHTS_SUFFIX; importing weights here would pull torch
+
+
+def bundled_names(folder: Path | None = None) -> list[str]:
+    """Names of the bundled weights files, without reading them (no torch: QGIS lists
+    them when it starts)."""
+    folder = Path(folder) if folder is not None else BUNDLED_DIR
+    return sorted(path.stem for path in folder.glob(f"*{SUFFIX}") if path.is_file())
 
 
 @dataclass(frozen=True)
@@ -36,9 +46,11 @@ def describe(metadata: WeightsMetadata) -> str:
 
 def list_bundled(folder: Path | None = None) -> list[BundledModel]:
     """Every readable bundled weights file, by name; unreadable ones are logged, skipped."""
+    from .weights import read_metadata
+
     folder = Path(folder) if folder is not None else BUNDLED_DIR
     found = []
-    for path in sorted(folder.glob(f"*{WEIGHTS_SUFFIX}")):
+    for path in sorted(folder.glob(f"*{SUFFIX}")):
         try:
             metadata = read_metadata(path)
         except SardineError as exc:
@@ -50,11 +62,14 @@ def list_bundled(folder: Path | None = None) -> list[BundledModel]:
 
 def resolve_model(name_or_path: str, folder: Path | None = None) -> Path:
     """An existing weights file, or the bundled weights called ``name_or_path``."""
+    from .models.registry import REGISTRY
+    from .weights import check_weights_file
+
     folder = Path(folder) if folder is not None else BUNDLED_DIR
     candidate = Path(name_or_path).expanduser()
     if candidate.is_file():
         return check_weights_file(candidate.resolve())
-    bundled = folder / f"{name_or_path}{WEIGHTS_SUFFIX}"
+    bundled = folder / f"{name_or_path}{SUFFIX}"
     if candidate.name == name_or_path and bundled.is_file():
         return bundled
     names = [b.name for b in list_bundled(folder)]

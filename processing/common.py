@@ -22,7 +22,7 @@ from qgis.core import (
 
 from ..core.errors import InputError, SardineError
 from ..core.feedback import Feedback
-from ..ui.dependencies import missing_message, missing_packages
+from .dependencies import missing_message, missing_packages
 
 # Providers whose layers are not files GDAL can open, with the words an analyst knows.
 NON_FILE_PROVIDERS = {"wms": "WMS/WMTS/XYZ web", "wcs": "WCS web", "memory": "memory",
@@ -95,17 +95,32 @@ class ModelChoice:
 
     name: str
     description: str
+    uses_dem: bool = False
+
+
+def bundled_model_names() -> list[str]:
+    """Bundled model names, without reading the files (no torch at QGIS start-up)."""
+    from ..core.bundled import bundled_names
+
+    return bundled_names()
+
+
+def output_name(sar_name: str, model: str) -> str:
+    """The optical layer's name: the SAR layer and the model (a weights file by its stem),
+    so two runs on one scene can be told apart in the layer tree."""
+    label = Path(model).stem if model.lower().endswith(".safetensors") else model
+    return f"{sar_name} optical ({label})"
 
 
 def bundled_models() -> list[ModelChoice]:
-    """Bundled models with descriptions; empty when the engine cannot be imported."""
+    """Bundled models with descriptions (reads the files' headers: imports torch); empty
+    when the engine cannot be imported."""
     try:
         from ..core.bundled import list_bundled
-    except (ImportError, OSError):
-        return []
-    try:
-        return [ModelChoice(m.name, m.description) for m in list_bundled()]
-    except SardineError:
+
+        return [ModelChoice(m.name, m.description, bool(m.metadata.config.get("uses_dem")))
+                for m in list_bundled()]
+    except (ImportError, OSError, SardineError):
         return []
 
 

@@ -15,10 +15,10 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import SardineError
-from ..ui.styles import save_style_sidecar
 from .common import core_feedback, layer_file, qgis_errors, require_dependencies
-from .geometry_params import add_geometry_parameters, geometry_from_parameters
+from .geometry_params import GEOMETRY_HELP, add_geometry_parameters, geometry_values
 from .icons import icon
+from .styles import save_style_sidecar
 
 if TYPE_CHECKING:  # rasterio is imported only when the algorithm runs
     from ..core.grid import RasterGrid
@@ -29,7 +29,10 @@ HELP = """Computes a radar distortion mask from a DEM: 0 none, 1 foreshortening 
 the sensor, compressed and bright), 2 layover (slopes steeper than the incidence angle), 3 \
 shadow (slopes hidden from the sensor); 255 where the DEM has no data. The output is styled \
 by category. Give a <b>grid raster</b> (for example the SAR raster) to get the mask in that \
-raster's grid and CRS; otherwise it follows the DEM's grid."""
+raster's grid and CRS (and, when the grid raster states them, its incidence angle and \
+heading); otherwise it follows the DEM's grid.
+
+""" + GEOMETRY_HELP
 
 
 class DistortionMaskAlgorithm(QgsProcessingAlgorithm):
@@ -92,9 +95,14 @@ class DistortionMaskAlgorithm(QgsProcessingAlgorithm):
         with qgis_errors(feedback):
             require_dependencies(("rasterio", "scipy"))
             from ..core.distortion import write_distortion_raster
+            from ..core.sar_metadata import resolve_geometry
 
             dem, target = self._paths or self._resolve(parameters, context)
-            geometry = geometry_from_parameters(self, parameters, context)
+            incidence, heading, look = geometry_values(self, parameters, context)
+            notes: list[str] = []
+            geometry = resolve_geometry(incidence, heading, look, target, notes)
+            for note in notes:
+                feedback.pushInfo(note)
             written = write_distortion_raster(dem, out, geometry, feedback=core_feedback(feedback),
                                               target=_grid_of(target) if target else None)
         path = Path(written) if written else out

@@ -1,12 +1,21 @@
 """``sardine:translate``: SAR (+ DEM) -> optical RGB raster. The one entry point shared by
 the dock, the toolbox, batch mode, the modeler, ``processing.run`` and ``qgis_process``.
 
-Only ``core.translate.params`` is imported at load time (it needs no torch); the engine is
-imported when the algorithm validates or runs."""
+Every default and limit comes from ``core.translate.params``. A run is validated once:
+``checkParameterValues`` (which every front end calls first, with the refusal shown as it
+is) makes the core's ``RunPlan``; QGIS then prepares and runs a *new* instance of the
+algorithm, so the plan is handed over through ``_LAST_CHECK`` (one slot, taken by the next
+``prepareAlgorithm`` with the same parameters within ``CHECK_LIFETIME_S``; validated there
+otherwise, as for a modeler child). ``processAlgorithm`` runs that plan. Output paths are
+asked for in ``processAlgorithm``, in the context that runs: QGIS keeps the layers to load
+from that context only, and a path asked for elsewhere would be a phantom output.
+"""
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qgis.core import (
     QgsProcessingAlgorithm,
@@ -24,13 +33,27 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QIcon
 
+from ..core.bands import BandGuess, guess_polarisation_bands
 from ..core.errors import InputError, SardineError
-from ..core.translate.params import DEVICES, ENHANCEMENTS, TranslateParams
-from ..ui.bands import guess_polarisation_bands
-from ..ui.styles import save_style_sidecar
-from .common import bundled_models, core_feedback, layer_file, qgis_errors, require_dependencies
-from .geometry_params import add_geometry_parameters, geometry_from_parameters
+from ..core.translate.params import DEVICES, ENHANCEMENTS, LIMITS, TranslateParams, default
+from .common import (
+    bundled_model_names,
+    bundled_models,
+    core_feedback,
+    layer_file,
+    output_name,
+    qgis_errors,
+    require_dependencies,
+)
+from .geometry_params import GEOMETRY_HELP, add_geometry_parameters, geometry_values
 from .icons import icon
+from .styles import save_style_sidecar
+
+if TYPE_CHECKING:  # the engine imports torch: only when a run is prepared
+    from ..core.translate.preflight import RunPlan
+
+_LAST_CHECK: tuple[str, float, RunPlan] | None = None
+CHECK_LIFETIME_S = 60.0  # QGIS prepares right after checking; an older plan is not trusted
 
 SAR, VV_BAND, VH_BAND, DEM = "SAR", "VV_BAND", "VH_BAND", "DEM"
 MODEL, WEIGHTS, DEVICE, ENHANCE = "MODEL", "WEIGHTS", "DEVICE", "ENHANCE"
@@ -41,13 +64,14 @@ HELP = """Translates a Sentinel-1 SAR raster (VV and VH, dB or linear) and, for 
 models, a DEM into an optical-looking RGB raster in the SAR raster's grid and CRS. The DEM may \
 be in any CRS and resolution: it is reprojected on the fly.
 
+<b>VV and VH bands</b>: left empty, they are found from the band names (the log says which \
+were picked, and when the names said nothing and bands 1 and 2 were assumed).
 <b>Model</b>: a bundled model, or a weights file (.safetensors, from <i>sardine train</i>) \
 which then replaces it. {models}
 <b>Device</b>: auto uses a CUDA GPU when one is found. <b>Enhancement</b> sharpens the result \
 (laplacian) or denoises it (wiener).
 <b>Distortion mask</b> (optional): where foreshortening, layover or shadow make the result \
-unreliable, for the incidence angle and heading given (Sentinel-1 descending: heading about \
-190, ascending about 350).
+unreliable. {geometry}
 <b>Advanced</b>: the raster is translated in tiles of <i>tile</i> pixels overlapping by \
 <i>overlap</i>, <i>batch</i> tiles at a time (0: automatic, 2 on CPU and 4 on a GPU); \
 lower them if memory runs out."""
@@ -58,7 +82,7 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
 
     def __init__(self) -> None:
         super().__init__()
-        self._params: TranslateParams | None = None
+        self._prepared: tuple[TranslateParams, RunPlan, str] | None = None
 
     # --- identity -------------------------------------------------------------------------
     def name(self) -> str:
@@ -70,7 +94,8 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
     def shortHelpString(self) -> str:  # noqa: N802
         models = bundled_models()
         listed = "".join(f"<br>- <i>{m.name}</i>: {m.description}" for m in models)
-        return HELP.format(models=f"Bundled:{listed}" if models else "No bundled model found.")
+        return HELP.format(models=f"Bundled:{listed}" if models else "No bundled model found.",
+                           geometry=GEOMETRY_HELP)
 
     def icon(self) -> QIcon:
         return icon("sardine.svg")
@@ -83,11 +108,10 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(SAR, "SAR raster (VV, VH)"))
         for key, label in ((VV_BAND, "VV band"), (VH_BAND, "VH band")):
             self.addParameter(QgsProcessingParameterBand(
-                key, f"{label} (not set: found from the band names)", None, SAR,
-                optional=True))
+                key, f"{label} (empty: found from the band names)", None, SAR, optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(
             DEM, "DEM (needed by the fusion models)", optional=True))
-        names = [m.name for m in bundled_models()]
+        names = bundled_model_names()
         model = QgsProcessingParameterEnum(MODEL, "Model", options=names,
                                            defaultValue=names[0] if names else None,
                                            optional=True)
@@ -96,23 +120,23 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             WEIGHTS, "Weights file (replaces the model above)", extension="safetensors",
             optional=True))
-        for key, label, options in ((DEVICE, "Device", DEVICES),
-                                    (ENHANCE, "Enhancement", ENHANCEMENTS)):
+        for key, label, options, option in ((DEVICE, "Device", DEVICES, "device"),
+                                            (ENHANCE, "Enhancement", ENHANCEMENTS, "enhance")):
             enum = QgsProcessingParameterEnum(key, label, options=list(options),
-                                              defaultValue=options[0])
+                                              defaultValue=default(option))
             enum.setUsesStaticStrings(True)
             self.addParameter(enum)
-        for key, label, default, minimum in ((TILE, "Tile size (pixels)", 512, 64),
-                                             (OVERLAP, "Tile overlap (pixels)", 64, 0),
-                                             (BATCH, "Tiles per batch (0 = automatic)", 0,
-                                              0)):
+        for key, label, option in ((TILE, "Tile size (pixels)", "tile"),
+                                   (OVERLAP, "Tile overlap (pixels)", "overlap"),
+                                   (BATCH, "Tiles per batch (0 = automatic)", "batch")):
+            low, high = LIMITS[option]
             number = QgsProcessingParameterNumber(key, label, QgsProcessingParameterNumber.Integer,
-                                                  default, minValue=minimum)
+                                                  default(option), minValue=low, maxValue=high)
             number.setFlags(number.flags() | number.FlagAdvanced)
             self.addParameter(number)
         compile_model = QgsProcessingParameterBoolean(
             COMPILE, "Compile the model (torch.compile: ~1.2x faster on CPU after ~20 s; "
-            "for large scenes)", defaultValue=False)
+            "for large scenes)", defaultValue=default("compile"))
         compile_model.setFlags(compile_model.flags() | compile_model.FlagAdvanced)
         self.addParameter(compile_model)
         add_geometry_parameters(self)
@@ -120,50 +144,72 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination(
             DISTORTION_OUTPUT, "Distortion mask", optional=True, createByDefault=False))
 
-    def build_params(self, parameters: dict[str, Any],
-                     context: QgsProcessingContext) -> TranslateParams:
+    # --- parameters -> the core's TranslateParams -----------------------------------------
+    def _model(self, parameters: dict[str, Any], context: QgsProcessingContext) -> str:
+        weights = self.parameterAsFile(parameters, WEIGHTS, context)
+        model = weights or self.parameterAsEnumString(parameters, MODEL, context)
+        if not model:
+            raise InputError("Choose a bundled model or a weights file (.safetensors).")
+        return model
+
+    def _bands(self, layer: QgsRasterLayer, parameters: dict[str, Any],
+               context: QgsProcessingContext) -> tuple[tuple[int, int], BandGuess | None]:
+        """The bands asked for; those left empty are guessed from the band names."""
+        given = (self.parameterAsInt(parameters, VV_BAND, context),
+                 self.parameterAsInt(parameters, VH_BAND, context))
+        guess = None
+        if not all(given):
+            guess = guess_polarisation_bands([layer.bandName(i)
+                                              for i in range(1, layer.bandCount() + 1)])
+        bands = (given[0] or guess.vv, given[1] or guess.vh) if guess else given
+        if bands[0] == bands[1]:
+            raise InputError(f"VV and VH are both band {bands[0]}; pick two different bands.")
+        for band in bands:
+            if band > layer.bandCount():
+                raise InputError(f"The SAR layer '{layer.name()}' has {layer.bandCount()} "
+                                 f"band(s); band {band} does not exist.")
+        return bands, guess
+
+    def _outputs(self, parameters: dict[str, Any], context: QgsProcessingContext
+                 ) -> tuple[Path, Path | None]:
+        """Output paths; asking registers them in ``context`` as layers to load."""
+        distortion = self.parameterAsOutputLayer(parameters, DISTORTION_OUTPUT, context)
+        return (Path(self.parameterAsOutputLayer(parameters, OUTPUT, context)),
+                Path(distortion) if distortion else None)
+
+    def build_params(self, parameters: dict[str, Any], context: QgsProcessingContext,
+                     outputs: tuple[Path, Path | None]) -> tuple[TranslateParams, BandGuess | None]:
         """Parameters -> the core's ``TranslateParams``; layers become the files behind them."""
         sar_layer = self.parameterAsRasterLayer(parameters, SAR, context)
         sar = layer_file(sar_layer, "SAR")
         dem_layer = self.parameterAsRasterLayer(parameters, DEM, context)
         dem = layer_file(dem_layer, "DEM") if dem_layer is not None else None
-        weights = self.parameterAsFile(parameters, WEIGHTS, context)
-        model = weights or self.parameterAsEnumString(parameters, MODEL, context)
-        if not model:
-            raise InputError("Choose a bundled model or a weights file (.safetensors).")
-        bands = self._bands(sar_layer, parameters, context)
-        if bands[0] == bands[1]:
-            raise InputError(f"VV and VH are both band {bands[0]}; pick two different bands.")
-        distortion = self.parameterAsOutputLayer(parameters, DISTORTION_OUTPUT, context)
+        bands, guess = self._bands(sar_layer, parameters, context)
+        incidence, heading, look = geometry_values(self, parameters, context)
         return TranslateParams(
-            sar_path=sar, dem_path=dem, model=model, sar_bands=bands,
-            out_path=Path(self.parameterAsOutputLayer(parameters, OUTPUT, context)),
-            device=self.parameterAsEnumString(parameters, DEVICE, context) or "auto",
-            enhance=self.parameterAsEnumString(parameters, ENHANCE, context) or "none",
+            sar_path=sar, dem_path=dem, model=self._model(parameters, context),
+            sar_bands=bands, out_path=outputs[0], distortion_out=outputs[1],
+            device=self.parameterAsEnumString(parameters, DEVICE, context) or default("device"),
+            enhance=(self.parameterAsEnumString(parameters, ENHANCE, context)
+                     or default("enhance")),
             tile=self.parameterAsInt(parameters, TILE, context),
             overlap=self.parameterAsInt(parameters, OVERLAP, context),
             batch=self.parameterAsInt(parameters, BATCH, context),
             compile=self.parameterAsBool(parameters, COMPILE, context),
-            distortion_out=Path(distortion) if distortion else None,
-            geometry=geometry_from_parameters(self, parameters, context))
+            incidence=incidence, heading=heading, look=look), guess
 
-    def _bands(self, layer: QgsRasterLayer, parameters: dict[str, Any],
-               context: QgsProcessingContext) -> tuple[int, int]:
-        """The bands asked for; those not set are guessed from the band names."""
-        names = [layer.bandName(i) for i in range(1, layer.bandCount() + 1)]
-        guessed = guess_polarisation_bands(names)
-        given = (self.parameterAsInt(parameters, VV_BAND, context),
-                 self.parameterAsInt(parameters, VH_BAND, context))
-        bands = (given[0] or guessed[0], given[1] or guessed[1])
-        for band in bands:
-            if band > layer.bandCount():
-                raise InputError(f"The SAR layer '{layer.name()}' has {layer.bandCount()} "
-                                 f"band(s); band {band} does not exist.")
-        return bands
+    def _params_for_check(self, parameters: dict[str, Any], context: QgsProcessingContext
+                          ) -> tuple[TranslateParams, BandGuess | None]:
+        """Output paths from a scratch context: asking registers an output to load."""
+        scratch = QgsProcessingContext()
+        scratch.copyThreadSafeSettings(context)
+        return self.build_params(parameters, context, self._outputs(parameters, scratch))
 
     def checkParameterValues(self, parameters: dict[str, Any],  # noqa: N802
                              context: QgsProcessingContext) -> tuple[bool, str]:
-        """Refuse bad input (non-file layer, fusion model without DEM, ...) before any run."""
+        """Refuse bad input (non-file layer, fusion model without DEM, unwritable output...)
+        before any run, with the core's message."""
+        global _LAST_CHECK
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, message
@@ -171,7 +217,8 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
             require_dependencies()
             from ..core.translate import validate  # imports torch
 
-            validate(self.build_params(parameters, context))
+            params, _guess = self._params_for_check(parameters, context)
+            _LAST_CHECK = (_plan_key(params), time.monotonic(), validate(params))
         except (SardineError, QgsProcessingException) as exc:
             return False, str(exc)
         return True, ""
@@ -179,31 +226,62 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
     # --- execution ------------------------------------------------------------------------
     def prepareAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> bool:
-        """Resolve project layers to files here, in the thread that owns the project."""
+        """Resolve project layers in the thread that owns the project; take the plan the
+        check made (validate only when there was no check)."""
+        global _LAST_CHECK
         with qgis_errors(feedback):
             require_dependencies()
-            self._params = self.build_params(parameters, context)
+            from ..core.translate import retarget, validate
+
+            params, guess = self._params_for_check(parameters, context)
+            checked, _LAST_CHECK = _LAST_CHECK, None
+            fresh = checked is not None and time.monotonic() - checked[1] < CHECK_LIFETIME_S
+            if fresh and checked[0] == _plan_key(params):
+                plan = retarget(checked[2], params)
+            else:
+                plan = validate(params)
+            if guess is not None:
+                feedback.pushInfo(f"SAR bands: {guess.describe()}.")
+            sar_name = self.parameterAsRasterLayer(parameters, SAR, context).name()
+            self._prepared = (params, plan, output_name(sar_name, params.model))
         return True
 
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
+        if self._prepared is None:
+            raise RuntimeError("sardine:translate ran without prepareAlgorithm")
+        params, plan, name = self._prepared
         with qgis_errors(feedback):
-            from ..core.translate import translate  # imports torch
+            from ..core.translate import retarget, translate
 
-            params = self._params or self.build_params(parameters, context)
-            result = translate(params, core_feedback(feedback))
-        _style(result.out_path, "optical", feedback)
+            out, distortion = self._outputs(parameters, context)
+            if (out, distortion) != (params.out_path, params.distortion_out):
+                params = replace(params, out_path=out, distortion_out=distortion)
+                plan = retarget(plan, params)
+            result = translate(params, core_feedback(feedback), plan=plan)
+        _finish(result.out_path, "optical", name, context, feedback)
         if result.distortion_path is not None:
-            _style(result.distortion_path, "distortion", feedback)
+            _finish(result.distortion_path, "distortion", f"{name} distortion mask", context,
+                    feedback)
         return {OUTPUT: str(result.out_path),
                 DISTORTION_OUTPUT: str(result.distortion_path) if result.distortion_path else None}
 
 
-def _style(path: Path, kind: str, feedback: QgsProcessingFeedback | None) -> None:
-    """Save the default style beside an output; a styling failure never fails the run."""
+def _plan_key(params: TranslateParams) -> str:
+    """What a plan depends on besides the output paths (QGIS names temporary outputs anew
+    each time it is asked)."""
+    mask = Path("mask.tif") if params.distortion_out is not None else None
+    return repr(replace(params, out_path=Path("out.tif"), distortion_out=mask))
+
+
+def _finish(path: Path, kind: str, name: str, context: QgsProcessingContext,
+            feedback: QgsProcessingFeedback | None) -> None:
+    """Save the output's style beside it (the one styling of a run: whoever opens the file
+    gets it) and name the layer QGIS will load; a styling failure never fails the run."""
     try:
         save_style_sidecar(path, kind)
     except (OSError, ValueError) as exc:
         if feedback is not None:
             feedback.pushWarning(f"Output written, but its style was not saved: {exc}")
-
+    if context.willLoadLayerOnCompletion(str(path)):
+        context.layerToLoadOnCompletionDetails(str(path)).name = name

@@ -12,10 +12,10 @@ import sardine
 from qgis.core import Qgis, QgsApplication, QgsProject, QgsRasterLayer, QgsSettings
 from qgis.PyQt.QtCore import QEvent
 from qgis.PyQt.QtWidgets import QApplication
-from sardine.ui.bands import guess_polarisation_bands
+from sardine.core.bands import guess_polarisation_bands
+from sardine.ui.choices import DockChoices
 from sardine.ui.devices import device_choices
 from sardine.ui.dock_form import WEIGHTS_ITEM
-from sardine.ui.request import DockChoices
 from test_processing import fusion_weights, scene  # noqa: F401
 
 
@@ -42,6 +42,7 @@ def dock(qgis_iface, qgis_new_project, clean_settings):
     qgis_iface.messageBar().clear_messages()
     plugin = sardine.classFactory(qgis_iface)
     plugin.initGui()
+    plugin.action.trigger()  # the dock is built when the analyst first opens it
     plugin.dock.refresh_environment()
     yield plugin.dock
     plugin.unload()
@@ -74,25 +75,29 @@ def _critical(qgis_iface) -> list[str]:
 
 
 def test_band_guessing():
-    assert guess_polarisation_bands(["Band 1: VH", "Band 2: VV"]) == (2, 1)
-    assert guess_polarisation_bands(["Sigma0_VV_db", "Sigma0_VH_db"]) == (1, 2)
-    assert guess_polarisation_bands(["Band 1", "Band 2", "Band 3: vv"]) == (3, 1)
-    assert guess_polarisation_bands(["Band 1", "Band 2"]) == (1, 2)
-    assert guess_polarisation_bands(["Band 1"]) == (1, 1)
+    assert guess_polarisation_bands(["Band 1: VH", "Band 2: VV"]).bands == (2, 1)
+    assert guess_polarisation_bands(["Sigma0_VV_db", "Sigma0_VH_db"]).bands == (1, 2)
+    assert guess_polarisation_bands(["Band 1", "Band 2", "Band 3: vv"]).bands == (3, 1)
+    assert guess_polarisation_bands(["Band 1", "Band 2"]).bands == (1, 2)
+    assert guess_polarisation_bands(["Band 1"]).bands == (1, 1)
+    assert guess_polarisation_bands(["VV", "VH"]).from_names
+    fallback = guess_polarisation_bands(["Band 1", "Band 2", "Band 3: vv"])
+    assert not fallback.from_names and "fallback" in fallback.describe()
 
 
 def test_device_picker_names_the_gpu_or_says_none():
     labels = [d.label for d in device_choices(None)]
-    assert labels == ["Automatic (no GPU found: CPU)", "CPU", "GPU (none found)"]
+    assert labels == ["Automatic: CPU (no GPU)", "CPU", "GPU (none found)"]
     assert not device_choices(None)[2].available
     found = device_choices("NVIDIA H100")
-    assert found[0].label == "Automatic (GPU: NVIDIA H100)" and found[2].available
+    assert found[0].label == "Automatic: GPU NVIDIA H100" and found[2].available
 
 
 def test_dock_guesses_bands_and_refuses_web_layers(dock, layers, qgis_iface, tmp_path):
     sar, _dem = layers
     dock.form.sar_combo.setLayer(sar)
     assert (dock.form.vv_combo.currentBand(), dock.form.vh_combo.currentBand()) == (2, 1)
+    assert "read from the band names" in dock.form.band_note.text()
     xyz = QgsRasterLayer("type=xyz&url=https://tile.openstreetmap.org/{z}/{x}/{y}.png"
                          "&zmax=19&zmin=0", "OpenStreetMap", "wms")
     QgsProject.instance().addMapLayer(xyz)
@@ -113,6 +118,7 @@ def test_choices_persist_between_sessions(dock, qgis_iface, clean_settings):
     form.heading_spin.setValue(350.0)
     form.look_combo.setCurrentText("left")
     form.compile_check.setChecked(True)
+    form.incidence_spin.setValue(41.5)
     saved = form.choices("/data/out")
     assert saved.compile is True
     saved.save()
@@ -131,6 +137,8 @@ def test_dock_runs_translation_in_a_task(dock, layers, fusion_weights, qgis_ifac
     out = tmp_path / "optical.tif"
     _pick(dock, sar, dem, fusion_weights, out)
     dock.form.distortion_box.setChecked(True)
+    dock.form.incidence_spin.setValue(39.0)
+    dock.form.heading_spin.setValue(190.0)
     before = set(QgsProject.instance().mapLayers())
     assert dock.run() is True
     assert dock.is_running() and not dock.run_button.isEnabled()
@@ -142,7 +150,8 @@ def test_dock_runs_translation_in_a_task(dock, layers, fusion_weights, qgis_ifac
     optical = next(layer for layer in added if Path(layer.source()) == out)
     assert optical.renderer().type() == "multibandcolor"
     assert optical.crs() == sar.crs() and optical.extent() == sar.extent()
-    group = QgsProject.instance().layerTreeRoot().findGroup("Sentinel-1 VH VV optical")
+    group = QgsProject.instance().layerTreeRoot().findGroup(
+        "Sentinel-1 VH VV optical (tiny-late)")
     assert group is not None and len(group.findLayers()) == 2
     assert dock.progress.value() == 100 and "Done" in dock.status.text()
 
@@ -179,6 +188,7 @@ def test_unload_during_a_run_cancels_it(qgis_iface, layers, fusion_weights,  # n
     sar, dem = layers
     plugin = sardine.classFactory(qgis_iface)
     plugin.initGui()
+    plugin.action.trigger()
     plugin.dock.refresh_environment()
     _pick(plugin.dock, sar, dem, fusion_weights, tmp_path / "optical.tif")
     before = set(QgsProject.instance().mapLayers())
@@ -197,7 +207,7 @@ def test_engine_error_reaches_the_message_bar(dock, layers, fusion_weights, qgis
     import sardine.core.translate as engine
     from sardine.core.errors import InputError
 
-    def fail(params, feedback=None, model=None):
+    def fail(params, feedback=None, model=None, plan=None):
         raise InputError("The SAR raster is unreadable at row 7; re-export it as GeoTIFF.")
 
     monkeypatch.setattr(engine, "translate", fail)
@@ -214,10 +224,12 @@ def test_empty_output_means_a_temporary_file(dock, layers, fusion_weights):  # n
     _pick(dock, sar, dem, fusion_weights, None)
     assert dock.run() is True
     wait_until(lambda: not dock.is_running())
-    (optical,) = QgsProject.instance().mapLayersByName("Sentinel-1 VH VV optical")
+    (optical,) = QgsProject.instance().mapLayersByName("Sentinel-1 VH VV optical (tiny-late)")
     path = Path(optical.source())
     assert path.is_file() and path.suffix == ".tif"
-    assert QgsProject.instance().layerTreeRoot().findGroup("Sentinel-1 VH VV optical") is None
+    assert optical.renderer().type() == "multibandcolor"  # the style saved beside it
+    assert QgsProject.instance().layerTreeRoot().findGroup(
+        "Sentinel-1 VH VV optical (tiny-late)") is None
 
 
 def test_model_picker_lists_bundled_models_with_descriptions(qgis_iface, fusion_weights,  # noqa: F811
@@ -235,9 +247,10 @@ def test_model_picker_lists_bundled_models_with_descriptions(qgis_iface, fusion_
         "tiny-late", "Weights file…"]
     assert form.model_info.text().startswith("sardinet-late: VV,VH+DEM -> RGB, 10 m pixels")
     assert not form.weights_widget.isEnabled()
-    assert form.choices().model == "tiny-late" and form.choices().weights == ""
+    assert form.choices().model == "tiny-late" and not form.choices().use_weights
     form.model_combo.setCurrentIndex(1)
     form.weights_widget.setFilePath(str(fusion_weights))
     assert form.weights_widget.isEnabled() and "random test weights" in form.model_info.text()
-    assert form.choices().weights == str(fusion_weights) and form.choices().model == ""
+    assert form.choices().weights == str(fusion_weights) and form.choices().use_weights
+    assert form.choices().model == ""
     dock.deleteLater()

@@ -18,11 +18,20 @@ from sardine.ui.dock import SardineDock
 from test_dock import clean_settings  # noqa: F401
 from test_processing import scene  # noqa: F401
 
-WIDTH = 400  # a typical dock width on a laptop screen
+WIDTH = 320  # a typical dock width on a laptop screen (issue 17: it must fit 300-350 px)
+NARROWEST = 300
 
 
 def test_dock_renders(scene, qgis_new_project, tmp_path, clean_settings):  # noqa: F811
-    sar = QgsRasterLayer(str(scene.sar), "S1A_IW_GRDH_20230612_VV_VH")
+    import shutil
+
+    import rasterio
+
+    stated = tmp_path / "s1.tif"  # a SAR file that states its geometry, as S1/SNAP ones do
+    shutil.copy(scene.sar, stated)
+    with rasterio.open(stated, "r+") as ds:
+        ds.update_tags(incidenceAngleMidSwath="38.6", platformHeading="-167.2")
+    sar = QgsRasterLayer(str(stated), "S1A_IW_GRDH_20230612_VV_VH")
     dem = QgsRasterLayer(str(scene.dem), "Copernicus DEM GLO-30")
     QgsProject.instance().addMapLayers([sar, dem])
     window = QMainWindow()
@@ -31,17 +40,19 @@ def test_dock_renders(scene, qgis_new_project, tmp_path, clean_settings):  # noq
     dock.refresh_environment()
     form = dock.form
     form.sar_combo.setLayer(sar)
+    assert "states incidence 38.6° and heading 192.8°" in form.geometry_note.text()
     form.dem_combo.setLayer(dem)
     form.distortion_box.setChecked(True)
     form.output_widget.setFilePath("/data/slopes/2023-06-12_optical.tif")
     # What the analyst sees while a translation runs.
     dock.progress.setValue(42)
-    dock.status.setText("Translating S1A_IW_GRDH_20230612_VV_VH.tif…")
+    dock.set_status("Translating S1A_IW_GRDH_20230612_VV_VH.tif…")
     dock.run_button.setEnabled(False)
     dock.cancel_button.setEnabled(True)
     dock.setFloating(True)
     body = dock.widget().widget()
-    assert body.minimumSizeHint().width() <= WIDTH  # nothing clipped at a usual dock width
+    # Nothing clipped and no horizontal scrolling down to the narrowest usual dock width.
+    assert body.minimumSizeHint().width() <= NARROWEST
     title_bar = dock.sizeHint().height() - dock.widget().sizeHint().height()
     dock.resize(WIDTH, body.sizeHint().height() + title_bar + 8)
     dock.show()

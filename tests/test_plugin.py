@@ -13,7 +13,7 @@ from qgis.core import QgsApplication
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QEvent
 from qgis.PyQt.QtWidgets import QApplication, QDockWidget
-from sardine.ui import dependencies
+from sardine.processing import dependencies
 
 
 def _registry_ids() -> set[str]:
@@ -65,13 +65,16 @@ def test_init_gui_adds_menu_toolbar_dock_and_provider(iface):
         iface.addRasterToolBarIcon.assert_called_once_with(plugin.action)
         assert "Sardine" in plugin.action.text()
         assert not plugin.action.icon().isNull()
-        assert _sardine_docks(iface) == [plugin.dock]
+        assert plugin.dock is None and _sardine_docks(iface) == []  # not before it is opened
+        iface.addDockWidget.assert_not_called()
         assert "sardine" in _registry_ids()
         registry = QgsApplication.processingRegistry()
         assert registry.algorithmById("sardine:translate") is not None
         assert registry.algorithmById("sardine:distortion_mask") is not None
-        plugin.action.trigger()  # the toolbar button / menu entry toggles the dock
-        assert not plugin.dock.isHidden()
+        plugin.action.trigger()  # the toolbar button / menu entry opens the dock
+        assert _sardine_docks(iface) == [plugin.dock]
+        iface.addDockWidget.assert_called_once()
+        assert not plugin.dock.isHidden() and plugin.action.isChecked()
     finally:
         _unload(plugin)
 
@@ -79,6 +82,7 @@ def test_init_gui_adds_menu_toolbar_dock_and_provider(iface):
 def test_unload_removes_everything_and_reloads(iface):
     for _cycle in range(2):
         plugin = _load(iface)
+        plugin.action.trigger()
         action = plugin.action
         _unload(plugin)
         iface.removePluginRasterMenu.assert_called_once_with("&Sardine", action)
@@ -125,10 +129,11 @@ def test_plugin_loads_without_torch_and_dock_says_what_to_install(iface, without
     plugin = _load(iface)
     try:
         assert "sardine" in _registry_ids()
+        plugin.action.trigger()
         missing = plugin.dock.refresh_environment()
         assert [m.name for m in missing] == ["torch", "rasterio"]
         text = plugin.dock.banner.text()
-        deps = importlib.import_module("sardine.ui.dependencies")
+        deps = importlib.import_module("sardine.processing.dependencies")
         command = deps.install_command(missing)
         assert "torch" in text and "rasterio" in text and command in text
         assert command.startswith(deps.qgis_python())
@@ -136,6 +141,9 @@ def test_plugin_loads_without_torch_and_dock_says_what_to_install(iface, without
         assert "scipy" not in command  # only what is missing
         assert plugin.dock.banner.isVisibleTo(plugin.dock)
         assert not plugin.dock.run_button.isEnabled()
+        # Defect 5 of issue 17: picking a layer said "Ready." with Run disabled.
+        plugin.dock.form.sar_combo.layerChanged.emit(None)
+        assert "Install the missing" in plugin.dock.status.text()
         assert "GPU (none found)" in [plugin.dock.form.device_combo.itemText(i)
                                       for i in range(plugin.dock.form.device_combo.count())]
     finally:

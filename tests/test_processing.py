@@ -194,8 +194,9 @@ def test_distortion_mask_in_a_model(provider, qgis_processing_module, scene, tmp
     model = QgsProcessingModelAlgorithm("mask model", "tests")
     child = QgsProcessingModelChildAlgorithm("sardine:distortion_mask")
     child.setChildId("mask")
-    child.addParameterSources("DEM", [QgsProcessingModelChildParameterSource.fromStaticValue(
-        str(scene.dem))])
+    for name, value in (("DEM", str(scene.dem)), ("INCIDENCE", 39.0), ("HEADING", 190.0)):
+        child.addParameterSources(name, [
+            QgsProcessingModelChildParameterSource.fromStaticValue(value)])
     output = QgsProcessingModelOutput("mask_out")
     output.setChildOutputName("OUTPUT")
     output.setChildId("mask")
@@ -228,7 +229,8 @@ def test_translate_with_processing_run(provider, qgis_processing_module, scene, 
     results = run_alg(qgis_processing_module, "sardine:translate", {
         "SAR": str(scene.sar), "VV_BAND": 2, "VH_BAND": 1, "DEM": str(scene.dem),
         "WEIGHTS": str(fusion_weights), "DEVICE": "cpu", "TILE": 64, "OVERLAP": 8,
-        "BATCH": 2, "OUTPUT": str(out), "DISTORTION_OUTPUT": str(mask)})
+        "BATCH": 2, "INCIDENCE": 39, "HEADING": 190, "OUTPUT": str(out),
+        "DISTORTION_OUTPUT": str(mask)})
     assert Path(results["OUTPUT"]) == out and Path(results["DISTORTION_OUTPUT"]) == mask
     layer, sar = QgsRasterLayer(str(out), "optical"), QgsRasterLayer(str(scene.sar), "sar")
     assert layer.isValid()

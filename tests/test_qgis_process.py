@@ -62,7 +62,7 @@ def _same_grid(path: Path, reference: Path) -> None:
 def test_distortion_mask_with_qgis_process(qgis_process, scene, tmp_path):  # noqa: F811
     out = tmp_path / "mask.tif"
     result = qgis_process("run", "sardine:distortion_mask", "--",
-                          f"DEM={scene.dem}", f"TARGET={scene.sar}", "HEADING=350",
+                          f"DEM={scene.dem}", f"TARGET={scene.sar}", "INCIDENCE=39", "HEADING=350",
                           f"OUTPUT={out}")
     assert Path(result["results"]["OUTPUT"]) == out
     _same_grid(out, scene.sar)

@@ -31,7 +31,7 @@ def test_translate_cli_refusal(tmp_path, weights):
     proc = run_cli("translate", "--sar", str(sar), "--model", str(weights),
                    "--out", str(tmp_path / "o.tif"), cwd=tmp_path)
     assert proc.returncode == 1
-    assert "sardine translate: error:" in proc.stderr and "--dem" in proc.stderr
+    assert "sardine translate: error:" in proc.stderr and "No DEM was given" in proc.stderr
     assert not (tmp_path / "o.tif").exists()
 
 

@@ -2,12 +2,14 @@
 message that names the problem and the fix."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 from affine import Affine
 from sardine.core.errors import InputError, SardineError
-from sardine.core.geometry import AcquisitionGeometry
 from sardine.core.translate import TranslateParams, translate, validate
 from support import (
     UTM,
@@ -59,7 +61,7 @@ def test_dem_all_nodata_over_sar(scene, weights, tmp_path):
 
 def test_fusion_model_without_dem(scene, weights, tmp_path):
     sar, _ = scene
-    _refused(_params(sar, None, weights, tmp_path / "o.tif"), "fuses a DEM", "--dem",
+    _refused(_params(sar, None, weights, tmp_path / "o.tif"), "fuses a DEM", "give a DEM",
              "SAR-only model")
 
 
@@ -71,8 +73,8 @@ def test_sar_only_model_ignores_dem(scene, weights_sar_only, tmp_path):
 
 
 @pytest.mark.parametrize("bands,phrases", [
-    ((1, 3), ("has 2 band(s)", "band 3 does not exist", "--sar-bands")),
-    ((1,), ("takes 2 SAR band(s)", "--sar-bands with 2")),
+    ((1, 3), ("has 2 band(s)", "band 3 does not exist", "from 1 to 2")),
+    ((1,), ("takes 2 SAR band(s)", "choose 2 SAR band(s)")),
     ((2, 2), ("chosen twice", "2 different bands")),
 ])
 def test_bad_band_choice(scene, weights, tmp_path, bands, phrases):
@@ -104,7 +106,7 @@ def test_separate_polarisation_files_stacked_as_the_error_says(scene, weights,
 def test_swapped_band_labels_warn(scene, weights, tmp_path):
     sar, dem = scene
     report = validate(_params(sar, dem, weights, tmp_path / "o.tif", sar_bands=(2, 1)))
-    assert any("--sar-bands 1,2" in w for w in report.warnings)
+    assert any("SAR bands 1,2" in w for w in report.warnings)
 
 
 def test_output_is_an_input(scene, weights):
@@ -121,10 +123,10 @@ def test_output_folder_missing_or_not_tif(scene, weights, tmp_path):
 
 
 @pytest.mark.parametrize("kw,phrases", [
-    ({"tile": 100, "overlap": 32}, ("not a multiple of 8", "--tile 96")),
+    ({"tile": 100, "overlap": 32}, ("not a multiple of 8", "tile size of 96")),
     ({"tile": 32, "overlap": 8}, ("too small", "at least 64")),
-    ({"tile": 128, "overlap": 80}, ("--overlap 80", "half the tile")),
-    ({"batch": -1}, ("--batch -1", "0: automatic")),
+    ({"tile": 128, "overlap": 80}, ("tile overlap 80", "half the tile")),
+    ({"batch": -1}, ("batch size -1", "0: automatic")),
     ({"enhance": "sharpen"}, ("Unknown enhancement", "laplacian")),
     ({"device": "tpu"}, ("Unknown device",)),
 ])
@@ -139,7 +141,7 @@ def test_cuda_without_gpu(scene, weights, tmp_path):
     sar, dem = scene
     params = _params(sar, dem, weights, tmp_path / "o.tif")
     params.device = "cuda"
-    with pytest.raises(InputError, match="--device cpu"):
+    with pytest.raises(InputError, match="choose the CPU"):
         translate(params)
     assert list(tmp_path.iterdir()) == []
 
@@ -182,10 +184,46 @@ def test_missing_files(scene, weights, tmp_path):
 def test_distortion_needs_geometry_and_dem(scene, weights_sar_only, tmp_path):
     sar, dem = scene
     _refused(_params(sar, dem, weights_sar_only, tmp_path / "o.tif",
-                     distortion_out=tmp_path / "m.tif"), "--incidence", "--heading")
+                     distortion_out=tmp_path / "m.tif"), "incidence angle and the heading",
+             "metadata does not state", "platformHeading")
+    _refused(_params(sar, dem, weights_sar_only, tmp_path / "o.tif", incidence=39.0,
+                     distortion_out=tmp_path / "m.tif"), "needs the heading", "give it")
     _refused(_params(sar, None, weights_sar_only, tmp_path / "o.tif",
-                     distortion_out=tmp_path / "m.tif", geometry=AcquisitionGeometry()),
+                     distortion_out=tmp_path / "m.tif", incidence=39.0, heading=190.0),
              "give a DEM")
     _refused(_params(sar, dem, weights_sar_only, tmp_path / "o.tif",
-                     distortion_out=tmp_path / "o.tif", geometry=AcquisitionGeometry()),
+                     distortion_out=tmp_path / "o.tif", incidence=39.0, heading=190.0),
              "also an input")
+
+
+def test_fusion_model_and_mask_without_dem_report_both(scene, weights, tmp_path):  # noqa: F811
+    """Defect 6 of issue 17: only the mask's need was said."""
+    sar, _ = scene
+    _refused(_params(sar, None, weights, tmp_path / "o.tif", distortion_out=tmp_path / "m.tif",
+                     incidence=39.0, heading=190.0),
+             "fuses a DEM", "distortion mask is computed from the DEM", "SAR-only model")
+
+
+def test_output_folder_that_cannot_hold_files(scene, weights, tmp_path):  # noqa: F811
+    """Defect 7 of issue 17: /proc exists but refuses files; say so before any work."""
+    sar, dem = scene
+    _refused(_params(sar, dem, weights, Path("/proc/sardine_optical.tif")),
+             "Cannot write files in the output folder /proc")
+
+
+def test_geometry_read_from_sar_metadata(scene, weights_sar_only, tmp_path):  # noqa: F811
+    import rasterio
+
+    sar, dem = scene
+    tagged = tmp_path / "tagged.tif"
+    shutil.copy(sar, tagged)
+    with rasterio.open(tagged, "r+") as ds:
+        ds.update_tags(incidenceAngleMidSwath="38.5", platformHeading="-167.2")
+    plan = validate(_params(tagged, dem, weights_sar_only, tmp_path / "o.tif",
+                            distortion_out=tmp_path / "m.tif"))
+    assert plan.geometry.incidence_deg == 38.5
+    assert abs(plan.geometry.heading_deg - 192.8) < 1e-9
+    assert any("read from the metadata of tagged.tif" in n for n in plan.notes)
+    given = validate(_params(tagged, dem, weights_sar_only, tmp_path / "o.tif",
+                             distortion_out=tmp_path / "m.tif", heading=350.0))
+    assert given.geometry.heading_deg == 350.0 and given.geometry.incidence_deg == 38.5

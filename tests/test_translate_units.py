@@ -144,7 +144,7 @@ def test_runner_refuses_when_one_tile_does_not_fit():
         raise torch.OutOfMemoryError("fake OOM")
 
     runner = TileRunner(predict, torch.device("cpu"), batch=2)
-    with pytest.raises(InputError, match="smaller --tile"):
+    with pytest.raises(InputError, match="smaller tile size"):
         runner(np.zeros((2, 2, 16, 16), np.float32), None)
 
 
@@ -152,7 +152,7 @@ def test_device_choice():
     assert pick_device("cpu").type == "cpu"
     assert pick_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
     if not torch.cuda.is_available():
-        with pytest.raises(InputError, match="--device cpu"):
+        with pytest.raises(InputError, match="choose the CPU"):
             pick_device("cuda")
 
 

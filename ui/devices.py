@@ -30,7 +30,7 @@ def detect_gpu() -> str | None:
 
 def device_choices(gpu: str | None) -> list[DeviceChoice]:
     """Automatic, CPU and GPU entries; the GPU entry is disabled when there is none."""
-    auto = f"Automatic (GPU: {gpu})" if gpu else "Automatic (no GPU found: CPU)"
+    auto = f"Automatic: GPU {gpu}" if gpu else "Automatic: CPU (no GPU)"
     cuda = DeviceChoice("cuda", f"GPU: {gpu}", True) if gpu else DeviceChoice(
         "cuda", "GPU (none found)", False)
     return [DeviceChoice("auto", auto), DeviceChoice("cpu", "CPU"), cuda]

@@ -2,15 +2,19 @@
 (and its distortion mask) appear on the map when the background task ends.
 
 Runs ``sardine:translate`` through ``AlgorithmRun`` (a ``QgsProcessingAlgRunnerTask``), so
-the dock, the toolbox and ``qgis_process`` share one code path and one validation.
+the dock, the toolbox and ``qgis_process`` share one code path and one validation: the
+algorithm's own (``checkParameterValues``, whose plan the prepared task runs), before
+anything starts.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from qgis.core import (
     Qgis,
     QgsApplication,
+    QgsMessageLog,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProject,
@@ -31,15 +35,17 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.errors import InputError
 from ..processing import translate_algorithm as alg
-from ..processing.common import bundled_models, layer_file
-from .dependencies import MissingPackage, missing_message, missing_packages
+from ..processing.common import bundled_models, layer_file, output_name
+from ..processing.dependencies import MissingPackage, missing_message, missing_packages
+from .choices import DockChoices
 from .devices import detect_gpu, device_choices
 from .dock_form import DockForm
-from .request import DockChoices, TranslateRequest
 from .results import add_results
-from .task import AlgorithmRun
+from .task import LOG_TAG, AlgorithmRun
 
 ALGORITHM_ID = "sardine:translate"
+LONG_WORD = re.compile(r"\S{25,}")  # longer than a 300 px line holds
+MESSAGE_CHARS = 110  # about two lines of the message bar; longer texts get "Show more"
 BANNER_STYLE = ("QLabel { background: #fdecea; color: #611a15; border: 1px solid #f5c6cb;"
                 " border-radius: 4px; padding: 6px; }")
 
@@ -88,14 +94,16 @@ class SardineDock(QgsDockWidget):
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
         layout.addWidget(self.progress)
-        self.status = QLabel("Pick a SAR layer and a model, then press Run.")
+        self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.status)
+        self.set_status("Pick a SAR layer and a model, then press Run.")
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setFrameShape(QFrame.NoFrame)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the form fits 300 px
         scroll.setWidget(body)
         self.setWidget(scroll)
 
@@ -126,22 +134,24 @@ class SardineDock(QgsDockWidget):
             self._output_dir = choices.output_dir
             self.form.set_choices(choices)
         self._set_running(False)
-        if missing:
-            self.status.setText("Install the missing package(s) shown above, then restart QGIS.")
-        else:
-            self._check_layers()
+        self._check_layers()
         return missing
 
     def _check_layers(self, *_args: object) -> None:
-        """Say at once when a picked layer is not a file (WMS, XYZ, memory...)."""
+        """Say at once when a picked layer is not a file (WMS, XYZ, memory...); never
+        "Ready." while packages are missing."""
+        if self.is_running():
+            return
+        if self._missing:
+            self.set_status("Install the missing package(s) shown above, then restart QGIS.")
+            return
         try:
             self._layer_paths()
         except InputError as exc:
-            self.status.setText(str(exc))
+            self.set_status(str(exc))
             return
-        if not self.is_running():
-            self.status.setText("Ready." if self.form.sar_combo.currentLayer() else
-                                "Add a SAR raster to the project, then pick it.")
+        self.set_status("Ready." if self.form.sar_combo.currentLayer() else
+                            "Add a SAR raster to the project, then pick it.")
 
     # --- running --------------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -152,56 +162,63 @@ class SardineDock(QgsDockWidget):
         dem = self.form.dem_combo.currentLayer()
         return layer_file(sar, "SAR"), layer_file(dem, "DEM") if dem is not None else None
 
-    def build_request(self) -> TranslateRequest:
-        """Widgets -> ``TranslateRequest``; raises ``InputError`` for unusable layers."""
+    def build_parameters(self) -> tuple[dict, str]:
+        """Widgets -> ``sardine:translate`` parameters and the output layer's name (and the
+        choices remembered for next time); raises ``InputError`` for what only the dock can
+        get wrong (unusable layer, "Weights file…" without a file)."""
         sar_path, dem_path = self._layer_paths()
+        choices = self.form.choices(self._output_dir)
+        if choices.use_weights and not choices.weights:
+            raise InputError("'Weights file…' is chosen but no file is given: choose a "
+                             ".safetensors weights file, or pick a bundled model.")
         output = self.form.output_widget.filePath().strip()
         if output and not Path(output).suffix:
             output += ".tif"
         if output:
-            self._output_dir = str(Path(output).parent)
-        name = f"{self.form.sar_combo.currentLayer().name()} optical"
-        return TranslateRequest(
-            sar_path=sar_path, dem_path=dem_path, output=output, name=name,
-            bands=(self.form.vv_combo.currentBand(), self.form.vh_combo.currentBand()),
-            choices=self.form.choices(self._output_dir))
+            self._output_dir = choices.output_dir = str(Path(output).parent)
+        choices.save()
+        bands = (self.form.vv_combo.currentBand(), self.form.vh_combo.currentBand())
+        name = output_name(self.form.sar_combo.currentLayer().name(), choices.model_name())
+        return choices.parameters(sar_path, bands, dem_path, output), name
 
     def run(self) -> bool:
-        """Validate everything first (nothing starts on bad input), then start the task."""
+        """Check everything first (nothing starts on bad input), then start the task."""
         if self.is_running():
             return False
         if not self._env_checked:
             self.refresh_environment()
+        self.progress.setValue(0)  # no previous run's 100 % beside a refusal
         missing = missing_packages()
         if missing:
             self._fail(missing_message(missing))
             return False
         try:
-            request = self.build_request()
+            parameters, name = self.build_parameters()
         except InputError as exc:
             self._fail(str(exc))
             return False
-        request.choices.save()
         algorithm = create_translate_algorithm()
-        parameters = request.to_parameters()
         context = QgsProcessingContext()
         context.setProject(QgsProject.instance())
         ok, message = algorithm.checkParameterValues(parameters, context)
         if not ok:
             self._fail(message)
             return False
-        self._run = AlgorithmRun(algorithm, parameters)
-        self._run.progress.connect(self._on_progress)
-        self._run.finished.connect(lambda *a, r=request: self._on_finished(r, *a))
+        run = AlgorithmRun(algorithm, parameters)  # prepares with the plan checked above
+        if not run.prepared:
+            self._fail(run.error or "The run was refused; see the log (Sardine tab).")
+            return False
+        self._run = run
+        run.progress.connect(self._on_progress)
+        run.finished.connect(lambda *a, n=name: self._on_finished(n, *a))
         self._set_running(True)
-        self.progress.setValue(0)
-        self.status.setText(f"Translating {request.sar_path.name}…")
-        self._run.start()
+        self.set_status(f"Translating {Path(parameters[alg.SAR]).name}…")
+        run.start()
         return True
 
     def cancel(self) -> None:
         if self.is_running():
-            self.status.setText("Cancelling…")
+            self.set_status("Cancelling…")
             self._run.cancel()
 
     def shutdown(self) -> None:
@@ -213,21 +230,21 @@ class SardineDock(QgsDockWidget):
     def _on_progress(self, percent: float) -> None:
         self.progress.setValue(int(percent))
 
-    def _on_finished(self, request: TranslateRequest, ok: bool, results: dict, error: str,
+    def _on_finished(self, name: str, ok: bool, results: dict, error: str,
                      cancelled: bool) -> None:
         self._set_running(False)
         warnings = self._run.feedback.warnings if self._run is not None else []
         self._run = None
         if cancelled:
             self.progress.setValue(0)
-            self.status.setText("Cancelled: nothing was written.")
+            self.set_status("Cancelled: nothing was written.")
             self._message("Translation cancelled; nothing was written.", Qgis.Info)
             return
         if not ok:
             self._fail(error)
             return
         try:
-            added = add_results(QgsProject.instance(), results[alg.OUTPUT], request.name,
+            added = add_results(QgsProject.instance(), results[alg.OUTPUT], name,
                                 results.get(alg.DISTORTION_OUTPUT))
         except OSError as exc:
             self._fail(str(exc))
@@ -235,21 +252,38 @@ class SardineDock(QgsDockWidget):
         self.progress.setValue(100)
         note = (f" {len(warnings)} warning(s) in the log panel (Sardine tab): {warnings[-1]}"
                 if warnings else "")
-        self.status.setText(f"Done: added '{added.optical.name()}'"
+        self.set_status(f"Done: added '{added.optical.name()}'"
                             + (" and its distortion mask." if added.distortion else ".") + note)
         self._message(f"Added '{added.optical.name()}'.", Qgis.Success)
 
     # --- feedback to the analyst ----------------------------------------------------------
+    def set_status(self, text: str) -> None:
+        """The status line, wrapping inside long file names too (a Sentinel-1 name is one
+        60-character word), so it never widens the dock past 300 px."""
+        self.status.setText(LONG_WORD.sub(
+            lambda m: re.sub(r"([_/\\.-])", "\\1\u200b", m.group(0)), text))
+
     def _set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running and not self._missing)
         self.cancel_button.setEnabled(running)
         self.form.setEnabled(not running)
 
     def _fail(self, message: str) -> None:
-        self.status.setText(message)
+        self.progress.setValue(0)
+        self.set_status(message)
         self._message(message, Qgis.Critical)
 
     def _message(self, text: str, level: Qgis.MessageLevel) -> None:
-        if self.iface is not None:
-            duration = 0 if level == Qgis.Critical else 6
-            self.iface.messageBar().pushMessage("Sardine", text, level, duration)
+        """The message bar cuts text at about two lines: a long message shows its start
+        there, all of it behind "Show more", and always in the log (Sardine tab)."""
+        if level == Qgis.Critical:
+            QgsMessageLog.logMessage(text, LOG_TAG, Qgis.Critical)
+        if self.iface is None:
+            return
+        duration = 0 if level == Qgis.Critical else 6
+        bar = self.iface.messageBar()
+        if len(text) <= MESSAGE_CHARS and "\n" not in text:
+            bar.pushMessage("Sardine", text, level, duration)
+            return
+        short = text.splitlines()[0][:MESSAGE_CHARS].rsplit(" ", 1)[0] + "…"
+        bar.pushMessage("Sardine", short, text, level, duration)

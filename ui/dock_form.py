@@ -1,9 +1,10 @@
 """The dock's form: every input widget, laid out in the order an analyst decides (data,
 model, distortion mask, advanced, output), and the mapping widgets <-> ``DockChoices``.
-No running logic here: that is ``dock.py``."""
+No running logic here: that is ``dock.py``. Narrow by design (300 px): short labels,
+combos that shrink, the model description folded away."""
 from __future__ import annotations
 
-from qgis.core import QgsMapLayerProxyModel, QgsRasterLayer
+from qgis.core import QgsMapLayerProxyModel, QgsProject, QgsRasterLayer
 from qgis.gui import (
     QgsCollapsibleGroupBox,
     QgsDoubleSpinBox,
@@ -18,20 +19,23 @@ from qgis.PyQt.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
-from ..core.geometry import LOOKS
-from ..core.translate.params import ENHANCEMENTS
+from ..core.bands import BandGuess, guess_polarisation_bands
+from ..core.sar_metadata import WHERE, read_stated_geometry
+from ..core.translate.params import ENHANCEMENTS, LIMITS, LOOKS
 from ..processing.common import ModelChoice, weights_description
-from .bands import guess_polarisation_bands
+from .choices import FROM_METADATA, DockChoices
 from .devices import DeviceChoice
-from .request import DockChoices
+from .layer_guess import guess_dem
 
 WEIGHTS_ITEM = "__weights__"
 ENHANCE_LABELS = {"none": "None", "laplacian": "Sharpen (Laplacian)",
                   "wiener": "Denoise (Wiener)"}
+NOTE_STYLE = "color: palette(mid);"
 
 
 def _form(parent: QWidget, title: str, box: QGroupBox | None = None) -> QFormLayout:
@@ -42,19 +46,40 @@ def _form(parent: QWidget, title: str, box: QGroupBox | None = None) -> QFormLay
     return form
 
 
-def _spin(minimum: int, maximum: int, step: int, suffix: str = "") -> QgsSpinBox:
+def _narrow(combo: QComboBox) -> QComboBox:
+    """Let a combo shrink to the dock's width instead of its longest item's."""
+    combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(8)
+    combo.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+    return combo
+
+
+def _note() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(NOTE_STYLE)
+    return label
+
+
+def _spin(option: str, step: int, suffix: str = "") -> QgsSpinBox:
     spin = QgsSpinBox()
-    spin.setRange(minimum, maximum)
+    spin.setRange(*(int(v) for v in LIMITS[option]))
     spin.setSingleStep(step)
     spin.setSuffix(suffix)
     return spin
 
 
-def _double(minimum: float, maximum: float, suffix: str) -> QgsDoubleSpinBox:
+def _angle(option: str) -> QgsDoubleSpinBox:
+    """Degrees; the lowest value means "read from the SAR file's metadata"."""
     spin = QgsDoubleSpinBox()
-    spin.setRange(minimum, maximum)
+    spin.setRange(FROM_METADATA[option], LIMITS[option][1])
     spin.setDecimals(1)
-    spin.setSuffix(suffix)
+    spin.setSuffix(" °")
+    spin.setSpecialValueText("From SAR file")
+    spin.setClearValue(FROM_METADATA[option])
+    spin.setMinimumWidth(90)  # not its longest text's width: the dock must fit 300 px
+    spin.setToolTip(f"Left at 'From SAR file', it is read from the SAR file's metadata "
+                    f"(Sentinel-1 products and SNAP exports state it). {WHERE}")
     return spin
 
 
@@ -74,67 +99,74 @@ class DockForm(QWidget):
         super().__init__(parent)
         QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
         self._models: list[ModelChoice] = []
+        self.band_guess: BandGuess | None = None
 
         data = _form(self, "Input data")
-        self.sar_combo = QgsMapLayerComboBox()
+        self.sar_combo = _narrow(QgsMapLayerComboBox())
         self.sar_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
         self.sar_combo.setToolTip("Sentinel-1 raster with VV and VH bands (dB or linear).")
-        self.vv_combo, self.vh_combo = QgsRasterBandComboBox(), QgsRasterBandComboBox()
-        self.dem_combo = QgsMapLayerComboBox()
+        self.vv_combo = _narrow(QgsRasterBandComboBox())
+        self.vh_combo = _narrow(QgsRasterBandComboBox())
+        self.band_note = _note()
+        self.dem_combo = _narrow(QgsMapLayerComboBox())
         self.dem_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
         self.dem_combo.setAllowEmptyLayer(True, "No DEM (SAR-only model)")
         self.dem_combo.setToolTip("Elevation in metres, any CRS: it is reprojected on the fly.")
-        data.addRow("SAR layer", self.sar_combo)
+        data.addRow("SAR", self.sar_combo)
         data.addRow("VV band", self.vv_combo)
         data.addRow("VH band", self.vh_combo)
-        data.addRow("DEM layer", self.dem_combo)
+        data.addRow(self.band_note)
+        data.addRow("DEM", self.dem_combo)
 
         model = _form(self, "Model")
-        self.model_combo = QComboBox()
+        self.model_combo = _narrow(QComboBox())
         self.weights_widget = QgsFileWidget()
         self.weights_widget.setFilter("Sardine weights (*.safetensors)")
         self.weights_widget.setDialogTitle("Choose a weights file")
-        self.model_info = QLabel()
-        self.model_info.setWordWrap(True)
-        self.model_info.setStyleSheet("color: palette(mid);")
-        self.device_combo = QComboBox()
-        self.enhance_combo = QComboBox()
+        self.model_box = QgsCollapsibleGroupBox("About the model")
+        self.model_info = _note()
+        QVBoxLayout(self.model_box).addWidget(self.model_info)
+        self.model_box.setCollapsed(True)
+        self.device_combo = _narrow(QComboBox())
+        self.enhance_combo = _narrow(QComboBox())
         for key in ENHANCEMENTS:
             self.enhance_combo.addItem(ENHANCE_LABELS.get(key, key), key)
         model.addRow("Model", self.model_combo)
         model.addRow("Weights", self.weights_widget)
-        model.addRow(self.model_info)
+        model.addRow(self.model_box)
         model.addRow("Device", self.device_combo)
-        model.addRow("Enhancement", self.enhance_combo)
+        model.addRow("Enhance", self.enhance_combo)
 
-        self.distortion_box = QgsCollapsibleGroupBox("Distortion mask (needs the DEM)")
+        self.distortion_box = QgsCollapsibleGroupBox("Distortion mask")
+        self.distortion_box.setToolTip("Where foreshortening, layover or shadow make the "
+                                       "result unreliable; computed from the DEM.")
         self.distortion_box.setCheckable(True)
         geometry = _form(self, "", self.distortion_box)
-        self.incidence_spin = _double(1.0, 89.0, " °")
-        self.heading_spin = _double(0.0, 360.0, " °")
-        self.heading_spin.setToolTip("Flight direction: Sentinel-1 descending about 190°, "
-                                     "ascending about 350°.")
-        self.look_combo = QComboBox()
+        self.incidence_spin = _angle("incidence")
+        self.heading_spin = _angle("heading")
+        self.look_combo = _narrow(QComboBox())
         self.look_combo.addItems(list(LOOKS))
-        geometry.addRow("Incidence angle", self.incidence_spin)
+        self.geometry_note = _note()
+        geometry.addRow(self.geometry_note)
+        geometry.addRow("Incidence", self.incidence_spin)
         geometry.addRow("Heading", self.heading_spin)
-        geometry.addRow("Look direction", self.look_combo)
+        geometry.addRow("Look", self.look_combo)
 
         self.advanced_box = QgsCollapsibleGroupBox("Advanced")
         advanced = _form(self, "", self.advanced_box)
-        self.tile_spin = _spin(64, 8192, 64, " px")
-        self.overlap_spin = _spin(0, 1024, 8, " px")
-        self.batch_spin = _spin(0, 256, 1)
+        self.tile_spin = _spin("tile", 64, " px")
+        self.overlap_spin = _spin("overlap", 8, " px")
+        self.batch_spin = _spin("batch", 1)
         self.batch_spin.setSpecialValueText("Automatic")
         self.batch_spin.setToolTip("Tiles per forward pass. Automatic: 2 on CPU (more is no "
                                    "faster there and needs more memory), 4 on a GPU.")
         advanced.addRow("Tile size", self.tile_spin)
-        advanced.addRow("Tile overlap", self.overlap_spin)
-        advanced.addRow("Tiles per batch", self.batch_spin)
-        self.compile_check = QCheckBox("Compile the model (large scenes)")
+        advanced.addRow("Overlap", self.overlap_spin)
+        advanced.addRow("Batch", self.batch_spin)
+        self.compile_check = QCheckBox("Compile the model")
         self.compile_check.setToolTip("torch.compile: about 1.2x faster per tile on CPU after "
                                       "some 20 s of compiling; worth it for whole scenes.")
-        advanced.addRow("", self.compile_check)
+        advanced.addRow(self.compile_check)  # a whole row: its text needs the width
         self.advanced_box.setCollapsed(True)
 
         output = _form(self, "Output")
@@ -142,34 +174,67 @@ class DockForm(QWidget):
         self.output_widget.setStorageMode(QgsFileWidget.SaveFile)
         self.output_widget.setFilter("GeoTIFF (*.tif *.tiff)")
         self.output_widget.setDialogTitle("Save the optical raster as")
-        self.output_widget.lineEdit().setPlaceholderText("[Save to temporary file]")
-        output.addRow("Optical raster", self.output_widget)
+        self.output_widget.lineEdit().setPlaceholderText("[Temporary file]")
+        output.addRow("Save as", self.output_widget)
 
         _align_labels(data, model, geometry, advanced, output)
         self.sar_combo.layerChanged.connect(self._on_sar_changed)
+        self.dem_combo.layerChanged.connect(self._order_models)
         self.model_combo.currentIndexChanged.connect(self._update_model_info)
         self.weights_widget.fileChanged.connect(self._update_model_info)
         self._on_sar_changed(self.sar_combo.currentLayer())
 
     # --- dynamic content ------------------------------------------------------------------
     def _on_sar_changed(self, layer: QgsRasterLayer | None) -> None:
-        """Point the band pickers at the new layer and guess VV/VH from band names."""
+        """Point the band pickers at the new layer, guess VV/VH from band names (and say
+        when that was a fallback), and offer a DEM-like layer when none is picked."""
         raster = layer if isinstance(layer, QgsRasterLayer) else None
         self.vv_combo.setLayer(raster)
         self.vh_combo.setLayer(raster)
+        self.band_guess = None
         if raster is not None and raster.bandCount() > 0:
             names = [raster.bandName(i) for i in range(1, raster.bandCount() + 1)]
-            vv, vh = guess_polarisation_bands(names)
-            self.vv_combo.setBand(vv)
-            self.vh_combo.setBand(min(vh, raster.bandCount()))
+            self.band_guess = guess_polarisation_bands(names)
+            self.vv_combo.setBand(self.band_guess.vv)
+            self.vh_combo.setBand(min(self.band_guess.vh, raster.bandCount()))
+        self.band_note.setText(self.band_guess.describe() + "." if self.band_guess else "")
+        self.band_note.setVisible(self.band_guess is not None)
+        self._show_stated_geometry(raster)
+        if self.dem_combo.currentLayer() is None:
+            dem = guess_dem(list(QgsProject.instance().mapLayers().values()), raster)
+            if dem is not None:
+                self.dem_combo.setLayer(dem)
+
+    def _show_stated_geometry(self, raster: QgsRasterLayer | None) -> None:
+        """What "From SAR file" will read, so the analyst knows before pressing Run."""
+        path = raster.source() if raster is not None and raster.providerType() == "gdal" else ""
+        stated = read_stated_geometry(path) if path else None
+        if stated is None:
+            text = ""
+        elif stated.incidence_deg is None and stated.heading_deg is None:
+            text = "The SAR file states neither angle: type them (see the tooltips)."
+        else:
+            said = [f"{label} {value:.1f}°" for label, value in
+                    (("incidence", stated.incidence_deg), ("heading", stated.heading_deg))
+                    if value is not None]
+            text = f"The SAR file states {' and '.join(said)}."
+        self.geometry_note.setText(text)
+        self.geometry_note.setVisible(bool(text))
 
     def set_models(self, models: list[ModelChoice]) -> None:
-        """Bundled models first, then the "weights file" entry; keep the current choice."""
-        current = self.model_combo.currentData()
+        """Bundled models, those that fit the chosen inputs first, then "weights file"."""
         self._models = models
+        self._order_models()
+
+    def _order_models(self, *_args: object) -> None:
+        """With a DEM, the fusion models first; without, the SAR-only ones. Keeps the
+        current choice."""
+        current = self.model_combo.currentData()
+        has_dem = self.dem_combo.currentLayer() is not None
+        ordered = sorted(self._models, key=lambda m: m.uses_dem != has_dem)
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
-        for m in models:
+        for m in ordered:
             self.model_combo.addItem(m.name, m.name)
         self.model_combo.addItem("Weights file…", WEIGHTS_ITEM)
         index = self.model_combo.findData(current) if current else 0
@@ -206,7 +271,7 @@ class DockForm(QWidget):
         use_file = key == WEIGHTS_ITEM
         return DockChoices(
             model="" if use_file or key is None else key,
-            weights=self.weights_widget.filePath() if use_file else "",
+            weights=self.weights_widget.filePath().strip(), use_weights=use_file,
             device=self.device_combo.currentData() or "auto",
             enhance=self.enhance_combo.currentData() or "none",
             tile=self.tile_spin.value(), overlap=self.overlap_spin.value(),
@@ -218,7 +283,7 @@ class DockForm(QWidget):
     def set_choices(self, c: DockChoices) -> None:
         if c.weights:
             self.weights_widget.setFilePath(c.weights)
-        index = self.model_combo.findData(WEIGHTS_ITEM if c.weights else c.model)
+        index = self.model_combo.findData(WEIGHTS_ITEM if c.use_weights else c.model)
         if index >= 0:
             self.model_combo.setCurrentIndex(index)
         for combo, key in ((self.device_combo, c.device), (self.enhance_combo, c.enhance)):

@@ -71,6 +71,16 @@ class AlgorithmRun(QObject):
         self._prepared = not self.feedback.isCanceled()
         self.running = False
 
+    @property
+    def prepared(self) -> bool:
+        """False when the algorithm refused the run while preparing (its one validation,
+        done here in the main thread): then ``error`` says why and nothing may start."""
+        return self._prepared
+
+    @property
+    def error(self) -> str:
+        return self.feedback.errors[-1] if self.feedback.errors else ""
+
     def start(self) -> None:
         """Hand the task to QGIS's task manager (it shows in the status bar too)."""
         self.running = True

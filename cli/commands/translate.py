@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ...core.errors import InputError
-from ...core.geometry import LOOKS, AcquisitionGeometry
-from ...core.translate.params import DEVICES, ENHANCEMENTS, TranslateParams
+from ...core.bands import BandGuess, band_names, guess_polarisation_bands
+from ...core.geometry import LOOKS
+from ...core.translate.params import DEVICES, ENHANCEMENTS, PRECISIONS, TranslateParams, default
 from ..progress import cli_feedback
 
 NAME = "translate"
@@ -33,59 +33,71 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True,
                         help="a bundled model's name or a .safetensors weights file")
     parser.add_argument("--out", required=True, type=Path, help="output GeoTIFF (RGB + mask)")
-    parser.add_argument("--sar-bands", type=_bands, default=(1, 2), metavar="VV,VH",
-                        help="1-based band numbers of VV and VH in the SAR raster (default 1,2)")
-    parser.add_argument("--device", choices=DEVICES, default="auto",
-                        help="auto uses a CUDA GPU when present (default auto)")
-    parser.add_argument("--tile", type=int, default=512, help="tile size in pixels (512)")
-    parser.add_argument("--overlap", type=int, default=64,
-                        help="overlap between tiles in pixels, blended seam-free (64)")
-    parser.add_argument("--batch", type=int, default=0,
+    parser.add_argument("--sar-bands", type=_bands, default=None, metavar="VV,VH",
+                        help="1-based band numbers of VV and VH in the SAR raster (default: "
+                             "found from the band names, else 1,2; the choice is printed)")
+    parser.add_argument("--device", choices=DEVICES, default=default("device"),
+                        help=f"auto uses a CUDA GPU when present (default {default('device')})")
+    parser.add_argument("--tile", type=int, default=default("tile"),
+                        help=f"tile size in pixels ({default('tile')})")
+    parser.add_argument("--overlap", type=int, default=default("overlap"),
+                        help=f"overlap between tiles in pixels, blended seam-free "
+                             f"({default('overlap')})")
+    parser.add_argument("--batch", type=int, default=default("batch"),
                         help="tiles per forward pass; 0 = automatic: 2 on CPU (no slower per "
                              "tile than more, and less memory), 4 on CUDA; halved "
-                             "automatically on GPU out-of-memory (default 0)")
-    parser.add_argument("--enhance", choices=ENHANCEMENTS, default="none",
-                        help="contrast enhancement of the result (default none)")
-    parser.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"),
-                        default="auto", help="auto: bf16/fp16 on CUDA, fp32 on CPU")
-    parser.add_argument("--threads", type=int, default=None,
+                             f"automatically on GPU out-of-memory (default {default('batch')})")
+    parser.add_argument("--enhance", choices=ENHANCEMENTS, default=default("enhance"),
+                        help=f"contrast enhancement of the result (default {default('enhance')})")
+    parser.add_argument("--precision", choices=PRECISIONS, default=default("precision"),
+                        help="auto: bf16/fp16 on CUDA, fp32 on CPU")
+    parser.add_argument("--threads", type=int, default=default("threads"),
                         help="CPU threads for the model (default: all usable cores)")
-    parser.add_argument("--compile", action="store_true",
+    parser.add_argument("--compile", action="store_true", default=default("compile"),
                         help="torch.compile the model: about 1.2x faster per tile on CPU "
                              "after a ~20 s compile; worth it for large scenes")
     group = parser.add_argument_group("distortion mask (optional)")
     group.add_argument("--distortion-out", type=Path, metavar="MASK.tif",
                        help="also write a layover/shadow/foreshortening mask on the SAR grid")
-    group.add_argument("--incidence", type=float, metavar="DEG",
-                       help="incidence angle on flat ground (Sentinel-1 IW: 30 to 46)")
-    group.add_argument("--heading", type=float, metavar="DEG",
-                       help="platform heading, clockwise from north (S1 descending ~190)")
-    group.add_argument("--look", choices=LOOKS, default="right",
-                       help="antenna look side (Sentinel-1: right)")
+    group.add_argument("--incidence", type=float, metavar="DEG", default=default("incidence"),
+                       help="incidence angle on flat ground (Sentinel-1 IW: 30 to 46); "
+                            "default: read from the SAR file's metadata")
+    group.add_argument("--heading", type=float, metavar="DEG", default=default("heading"),
+                       help="platform heading, clockwise from north (S1 descending ~190, "
+                            "ascending ~350); default: read from the SAR file's metadata")
+    group.add_argument("--look", choices=LOOKS, default=default("look"),
+                       help=f"antenna look side (Sentinel-1: {default('look')})")
 
 
-def params_from_args(args: argparse.Namespace) -> TranslateParams:
-    geometry = None
-    if args.distortion_out is not None:
-        if args.incidence is None or args.heading is None:
-            raise InputError("--distortion-out needs --incidence DEG and --heading DEG "
-                             "(Sentinel-1 descending: about 39 and 190).")
-        geometry = AcquisitionGeometry(incidence_deg=args.incidence, heading_deg=args.heading,
-                                       look=args.look)
+def sar_bands(args: argparse.Namespace) -> tuple[tuple[int, ...], BandGuess | None]:
+    """The bands asked for, or guessed from the band names (the guess is returned to say)."""
+    if args.sar_bands is not None:
+        return tuple(args.sar_bands), None
+    guess = guess_polarisation_bands(band_names(args.sar))
+    return guess.bands, guess
+
+
+def params_from_args(args: argparse.Namespace, bands: tuple[int, ...]) -> TranslateParams:
     return TranslateParams(
         sar_path=args.sar, dem_path=args.dem, model=args.model, out_path=args.out,
-        sar_bands=tuple(args.sar_bands), device=args.device, tile=args.tile,
+        sar_bands=bands, device=args.device, tile=args.tile,
         overlap=args.overlap, batch=args.batch, enhance=args.enhance,
-        distortion_out=args.distortion_out, geometry=geometry, precision=args.precision,
-        threads=args.threads, compile=args.compile)
+        distortion_out=args.distortion_out, incidence=args.incidence, heading=args.heading,
+        look=args.look, precision=args.precision, threads=args.threads, compile=args.compile)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...core.translate import translate
+    from ...core.translate import translate, validate
 
-    params = params_from_args(args)
+    bands, guess = sar_bands(args)
+    if guess is not None:
+        print(f"SAR bands: {guess.describe()}; --sar-bands VV,VH to choose")
+    params = params_from_args(args, bands)
+    plan = validate(params)
+    for note in plan.notes:
+        print(note)
     with cli_feedback("translate") as feedback:
-        result = translate(params, feedback)
+        result = translate(params, feedback, plan=plan)
     print(f"wrote {result.out_path} ({result.width}x{result.height} pixels, "
           f"{result.seconds:.1f} s)")
     if result.distortion_path is not None:

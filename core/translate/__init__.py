@@ -1,8 +1,9 @@
 """Windowed translation of any size of SAR (+ DEM) raster into an optical GeoTIFF.
 
 ``translate(params, feedback=None, model=None) -> TranslateResult`` runs it;
-``validate(params, model=None) -> ValidationReport`` does the cheap pre-flight checks
-(raising InputError before any heavy work) and lists warnings in ``.warnings``.
+``validate(params, model=None) -> RunPlan`` does the cheap pre-flight checks
+(raising InputError before any heavy work) and lists warnings in ``.warnings``; pass the plan
+to ``translate(..., plan=plan)`` so a run is validated once.
 
 Names are imported on first use, so ``from sardine.core.translate.params import ...``
 (the CLI's argument parsing, QGIS's dialogs) does not pull in torch and GDAL.
@@ -20,7 +21,8 @@ _LAZY = {
     "translate": ".engine",
     "edge_pad": ".engine",
     "validate": ".preflight",
-    "ValidationReport": ".preflight",
+    "RunPlan": ".preflight",
+    "retarget": ".preflight",
     "LoadedModel": ".model_info",
     "ModelInfo": ".model_info",
     "load_model": ".model_info",

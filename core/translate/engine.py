@@ -19,7 +19,7 @@ from .finish import finish
 from .model_info import LoadedModel, load_model
 from .params import TranslateParams, TranslateResult
 from .pipeline import run_tiles
-from .preflight import ValidationReport, validate
+from .preflight import RunPlan, validate
 from .runner import TileRunner, auto_batch, pick_device, torch_threads
 from .tiling import TileLayout
 from .writer import provenance_tags
@@ -41,16 +41,21 @@ def edge_pad(overlap: int, size_multiple: int) -> int:
 
 
 def translate(params: TranslateParams, feedback: Feedback | None = None,
-              model: LoadedModel | None = None) -> TranslateResult:
+              model: LoadedModel | None = None, plan: RunPlan | None = None
+              ) -> TranslateResult:
     """Translate SAR (+ DEM) into an optical GeoTIFF on the SAR's grid.
 
     ``model`` replaces ``params.model`` with an already built model (benchmarks, tests).
+    ``plan``: ``validate(params)`` already done by the caller (QGIS checks before it
+    starts the task), so a run is validated once.
     Raises InputError/WeightsError before any output exists, Cancelled if the feedback
     asks to stop; either way nothing is left behind.
     """
     feedback = feedback or Feedback()
     start = time.perf_counter()
-    plan = validate(params, model)
+    plan = plan if plan is not None else validate(params, model)
+    for message in plan.notes:
+        feedback.info(message)
     for message in plan.warnings:
         feedback.warning(message)
     feedback.progress(1.0)
@@ -70,7 +75,7 @@ def translate(params: TranslateParams, feedback: Feedback | None = None,
     runner = TileRunner(loaded.predict, device, batch, precision=params.precision,
                         channels_last=channels_last,
                         on_halve=lambda b: feedback.warning(
-                            f"Out of GPU memory: continuing with --batch {b}."))
+                            f"Out of GPU memory: continuing with {b} tiles per batch."))
     tags = provenance_tags(info.name, info.sha256, _parameters(params, plan, batch),
                            __version__, {"SARDINE_SOURCE_SAR": plan.sar_path.name,
                                          "SARDINE_SOURCE_DEM": plan.dem_path.name
@@ -108,15 +113,15 @@ def _span(feedback: Feedback, low: float, high: float) -> Callable[[float], None
     return lambda fraction: feedback.progress(low + (high - low) * min(1.0, max(0.0, fraction)))
 
 
-def _distortion(plan: ValidationReport, params: TranslateParams, out: Path,
+def _distortion(plan: RunPlan, params: TranslateParams, out: Path,
                 feedback: Feedback, progress: Callable[[float], None]) -> None:
     from ..distortion import write_distortion_raster
 
-    if plan.dem_path is None or params.geometry is None:  # validate() plans a mask only then
+    if plan.dem_path is None or plan.geometry is None:  # validate() plans a mask only then
         raise ValueError("A distortion mask needs a DEM and the acquisition geometry.")
     sub = Feedback(on_progress=lambda p: progress(p / 100.0), on_info=feedback.info,
                    on_warning=feedback.warning, is_cancelled=feedback.is_cancelled)
-    write_distortion_raster(plan.dem_path, out, params.geometry, sub, target=plan.sar_grid)
+    write_distortion_raster(plan.dem_path, out, plan.geometry, sub, target=plan.sar_grid)
 
 
 @contextmanager
@@ -133,13 +138,13 @@ def _scratch(beside: Path) -> Iterator[Path]:
             candidate.unlink(missing_ok=True)
 
 
-def _parameters(params: TranslateParams, plan: ValidationReport, batch: int) -> dict:
+def _parameters(params: TranslateParams, plan: RunPlan, batch: int) -> dict:
     data = asdict(params)
     data["batch"] = batch  # what ran, not 0 for "automatic"
     data.update(sar_path=plan.sar_path.name, dem_path=plan.dem_path.name if plan.dem_path
                 else None, out_path=plan.out_path.name, model=plan.model.name,
                 distortion_out=plan.distortion_path.name if plan.distortion_path else None,
                 resampled=plan.resample, sar_linear=plan.sar_linear)
-    if params.geometry is not None:
-        data["geometry"] = params.geometry.to_dict()
+    if plan.geometry is not None:
+        data.update(incidence=plan.geometry.incidence_deg, heading=plan.geometry.heading_deg)
     return data

@@ -22,7 +22,7 @@ from rasterio.windows import Window
 from ..enhance import enhance, enhancement_margin
 from ..feedback import Feedback
 from ..raster_io import nearest_fill, read_valid
-from .preflight import ValidationReport
+from .preflight import RunPlan
 from .writer import (
     INTERMEDIATE_SCALE,
     TIFF_BLOCK,
@@ -42,7 +42,7 @@ def _windows(width: int, height: int, size: int) -> Iterator[Window]:
             yield Window(col, row, min(size, width - col), min(size, height - row))
 
 
-def finish(plan: ValidationReport, intermediate: Path, out_path: Path, method: str,
+def finish(plan: RunPlan, intermediate: Path, out_path: Path, method: str,
            tags: dict[str, str], creation_options: dict | None, feedback: Feedback,
            progress: Callable[[float], None]) -> None:
     """Warp back (if needed), enhance (if asked) and write the final output."""

@@ -20,7 +20,7 @@ from rasterio.windows import Window
 
 from ..normalization import linear_to_db
 from ..raster_io import nearest_fill, read_valid
-from .preflight import ValidationReport
+from .preflight import RunPlan
 from .tiling import Block, TileLayout, reflect_index
 
 # Heights outside this range are voids written without a nodata tag (e.g. -32768).
@@ -67,7 +67,7 @@ def _take(array: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
 class BlockReader:
     """Opens the inputs (in the thread that reads) and serves blocks."""
 
-    def __init__(self, plan: ValidationReport, layout: TileLayout) -> None:
+    def __init__(self, plan: RunPlan, layout: TileLayout) -> None:
         self.plan = plan
         self.layout = layout
         self.norm = plan.model.normalization

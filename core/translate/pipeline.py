@@ -21,7 +21,7 @@ import rasterio
 from ..feedback import Feedback
 from ..scoped import trim_heap
 from .inputs import BlockInput, BlockReader
-from .preflight import ValidationReport
+from .preflight import RunPlan
 from .runner import TileRunner
 from .tiling import Blender, Block, TileLayout
 from .writer import (
@@ -78,7 +78,7 @@ class _Done:
     rgb: np.ndarray  # (n, 3, T, T) model output
 
 
-def run_tiles(plan: ValidationReport, layout: TileLayout, runner: TileRunner,
+def run_tiles(plan: RunPlan, layout: TileLayout, runner: TileRunner,
               out_path: Path, final: bool, feedback: Feedback,
               progress: Callable[[float], None], tags: dict[str, str] | None = None,
               creation_options: dict | None = None) -> None:
@@ -157,7 +157,7 @@ def _predict(runner: TileRunner, item: BlockInput, tile: int) -> np.ndarray:
     return rgb
 
 
-def _write(plan: ValidationReport, layout: TileLayout, out_path: Path, final: bool,
+def _write(plan: RunPlan, layout: TileLayout, out_path: Path, final: bool,
            tags: dict[str, str], creation_options: dict | None, stage: _Stage,
            out_q: queue.Queue) -> None:
     grid = plan.work_grid

@@ -1,14 +1,15 @@
 """Pre-flight checks: everything that can be refused is refused here, before any tile runs.
 
 ``validate(params)`` opens the rasters' headers, samples a few pixels and reads the weights
-file's header only, so the QGIS dock can call it on the main thread. It returns a
-``ValidationReport`` (the engine's plan: grids, band choices, conversions) whose
-``warnings`` say what will be done differently from what was asked.
+file's header only, so QGIS can call it on the main thread. It returns the ``RunPlan``
+(grids, band choices, conversions, the acquisition geometry) that ``translate`` runs, so a
+run is validated once; ``warnings`` say what will be done differently from what was asked.
+Messages name options in words ("the tile size"), never one front end's flags.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +17,11 @@ from rasterio.warp import transform_bounds
 
 from ..atomic import check_output_path
 from ..errors import InputError
+from ..geometry import AcquisitionGeometry
 from ..grid import RasterGrid
 from ..normalization import looks_linear
 from ..raster_io import open_raster, uses_mask_band
+from ..sar_metadata import resolve_geometry
 from .model_info import LoadedModel, ModelInfo, read_model_info
 from .params import DEVICES, ENHANCEMENTS, TranslateParams
 from .sampling import dem_coverage, sample_sar
@@ -28,8 +31,9 @@ OUTPUT_SUFFIXES = (".tif", ".tiff")
 
 
 @dataclass
-class ValidationReport:
-    """The plan of a run; ``warnings`` lists what the user should know before it starts."""
+class RunPlan:
+    """What a run will do, checked; ``warnings`` lists what the user should know before it
+    starts, ``notes`` what was read or guessed on the user's behalf."""
 
     model: ModelInfo
     sar_path: Path
@@ -45,7 +49,9 @@ class ValidationReport:
     dem_coverage: float | None
     out_path: Path
     distortion_path: Path | None
+    geometry: AcquisitionGeometry | None = None  # resolved when a distortion mask is asked
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def resample(self) -> bool:
@@ -65,7 +71,7 @@ _STACK_HINT = (", or a raster with both polarisations. If VV and VH are separate
 
 
 def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = None
-             ) -> ValidationReport:
+             ) -> RunPlan:
     """Check ``params`` cheaply; raise InputError/WeightsError naming the problem and fix."""
     _check_numbers(params)
     info = model.info if isinstance(model, LoadedModel) else model
@@ -74,12 +80,14 @@ def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = No
     _check_tiling(params, info)
     sar_path = Path(params.sar_path).expanduser()
     dem_path = Path(params.dem_path).expanduser() if params.dem_path else None
+    _check_dem_needed(params, info, dem_path)
     out_path, distortion_path = _check_outputs(params, sar_path, dem_path)
     warnings: list[str] = []
-    if info.uses_dem and dem_path is None:
-        raise InputError(f"Model '{info.name}' fuses a DEM but no DEM was given; give a DEM "
-                         "raster (--dem on the command line; any CRS and resolution), or use "
-                         "a SAR-only model such as 'sardinet'.")
+    notes: list[str] = []
+    geometry = None
+    if distortion_path is not None:
+        geometry = resolve_geometry(params.incidence, params.heading, params.look, sar_path,
+                                    notes)
     if dem_path is not None and not info.uses_dem:
         warnings.append(f"Model '{info.name}' does not use a DEM; the DEM is ignored"
                         + (" except for the distortion mask." if distortion_path else "."))
@@ -107,11 +115,38 @@ def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = No
         if coverage < 0.999 and info.uses_dem:
             warnings.append(f"The DEM covers only about {100 * coverage:.1f}% of the SAR "
                             "image; pixels without DEM become nodata in the output.")
-    return ValidationReport(
+    return RunPlan(
         model=info, sar_path=sar_path, sar_grid=sar_grid, work_grid=work, sar_bands=bands,
         sar_nodata=nodata, sar_mask_band=mask_band, sar_linear=linear, dem_path=dem_path,
         dem_nodata=dem_nodata, dem_mask_band=dem_mask, dem_coverage=coverage,
-        out_path=out_path, distortion_path=distortion_path, warnings=warnings)
+        out_path=out_path, distortion_path=distortion_path, geometry=geometry,
+        warnings=warnings, notes=notes)
+
+
+def retarget(plan: RunPlan, params: TranslateParams) -> RunPlan:
+    """The plan with ``params``' output paths, only those checked again: QGIS names a
+    temporary output anew in the thread that runs the algorithm."""
+    out, dist = _check_outputs(params, plan.sar_path, plan.dem_path)
+    return replace(plan, out_path=out, distortion_path=dist)
+
+
+def _check_dem_needed(params: TranslateParams, info: ModelInfo, dem: Path | None) -> None:
+    """Everything that needs the missing DEM, said at once (model and mask)."""
+    if dem is not None:
+        return
+    needs = []
+    if info.uses_dem:
+        needs.append(f"model '{info.name}' fuses a DEM")
+    if params.distortion_out is not None:
+        needs.append("the distortion mask is computed from the DEM")
+    if needs:
+        fixes = ["give a DEM raster (heights in metres, any CRS and resolution)"]
+        if info.uses_dem:
+            fixes.append("use a SAR-only model such as 'sardinet'")
+        if params.distortion_out is not None:
+            fixes.append("leave out the distortion mask")
+        raise InputError(f"No DEM was given, but {' and '.join(needs)}; "
+                         f"{', or '.join(fixes)}.")
 
 
 def _check_numbers(params: TranslateParams) -> None:
@@ -121,12 +156,12 @@ def _check_numbers(params: TranslateParams) -> None:
     if params.device not in DEVICES:
         raise InputError(f"Unknown device {params.device!r}; choose one of {', '.join(DEVICES)}.")
     if params.batch < 0:
-        raise InputError(f"--batch {params.batch} must be at least 1 (or 0: automatic).")
+        raise InputError(f"The batch size {params.batch} must be at least 1 (or 0: automatic).")
     if params.tile < 64:
-        raise InputError(f"--tile {params.tile} is too small for the models' receptive field; "
-                         "use at least 64 (512 is a good default).")
+        raise InputError(f"The tile size {params.tile} is too small for the models' receptive "
+                         "field; use at least 64 (512 is a good default).")
     if params.overlap < 0 or 2 * params.overlap > params.tile:
-        raise InputError(f"--overlap {params.overlap} must be between 0 and half the tile "
+        raise InputError(f"The tile overlap {params.overlap} must be between 0 and half the tile "
                          f"({params.tile // 2}); 64 is a good default.")
 
 
@@ -134,8 +169,8 @@ def _check_tiling(params: TranslateParams, info: ModelInfo) -> None:
     m = max(1, info.size_multiple)
     if params.tile % m:
         good = max(m, round(params.tile / m) * m)
-        raise InputError(f"--tile {params.tile} is not a multiple of {m}, which model "
-                         f"'{info.name}' needs; use --tile {good}.")
+        raise InputError(f"The tile size {params.tile} is not a multiple of {m}, which model "
+                         f"'{info.name}' needs; use a tile size of {good}.")
 
 
 def _check_outputs(params: TranslateParams, sar: Path, dem: Path | None
@@ -152,13 +187,6 @@ def _check_outputs(params: TranslateParams, sar: Path, dem: Path | None
             raise InputError(f"The distortion mask {dist.name} must be a GeoTIFF; name it "
                              f"{dist.with_suffix('.tif').name}.")
         dist = check_output_path(dist, [sar, dem, out])
-        if dem is None:
-            raise InputError("A distortion mask is computed from the DEM; give a DEM raster "
-                             "(--dem) or leave out the distortion-mask output.")
-        if params.geometry is None:
-            raise InputError("A distortion mask needs the acquisition geometry; give "
-                             "--incidence DEG and --heading DEG (Sentinel-1 descending: about "
-                             "39 and 190).")
     return out, dist
 
 
@@ -182,16 +210,16 @@ def _check_sar_bands(sar, wanted: tuple[int, ...], info: ModelInfo, warnings: li
     names = ",".join(info.normalization.sar_bands)
     if len(bands) != need:
         raise InputError(f"Model '{info.name}' takes {need} SAR band(s) ({names}) but "
-                         f"{len(bands)} were chosen ({','.join(map(str, bands))}); pass "
-                         f"--sar-bands with {need} band number(s).")
+                         f"{len(bands)} were chosen ({','.join(map(str, bands))}); choose "
+                         f"{need} SAR band(s).")
     if len(set(bands)) != len(bands):
-        raise InputError(f"SAR band {bands[0]} is chosen twice in --sar-bands "
-                         f"{','.join(map(str, bands))}; choose {need} different bands "
+        raise InputError(f"SAR band {bands[0]} is chosen twice (bands "
+                         f"{','.join(map(str, bands))}); choose {need} different bands "
                          f"({names}).")
     bad = [b for b in bands if not 1 <= b <= sar.count]
     if bad:
         raise InputError(f"The SAR raster has {sar.count} band(s), so band {bad[0]} does not "
-                         f"exist; the model needs {names}: pass --sar-bands with numbers "
+                         f"exist; the model needs {names}: choose band numbers "
                          f"from 1 to {sar.count}" + (_STACK_HINT if sar.count < need else "."))
     for b in bands:
         if "complex" in sar.dtypes[b - 1]:
@@ -203,7 +231,7 @@ def _check_sar_bands(sar, wanted: tuple[int, ...], info: ModelInfo, warnings: li
         order = ",".join(str(bands[descriptions.index(n)]) for n in expected)
         warnings.append(f"The chosen SAR bands are labelled {','.join(descriptions)} but the "
                         f"model expects {','.join(expected)} in that order; did you mean "
-                        f"--sar-bands {order}?")
+                        f"SAR bands {order}?")
     return bands
 
 

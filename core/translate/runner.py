@@ -45,8 +45,9 @@ def pick_device(name: str) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
-        raise InputError(f"--device cuda was asked for, but PyTorch {torch.__version__} sees no "
-                         "CUDA GPU (CPU-only build or no driver); use --device cpu or auto.")
+        raise InputError(f"The CUDA device was asked for, but PyTorch {torch.__version__} sees "
+                         "no CUDA GPU (CPU-only build or no driver); choose the CPU or the "
+                         "automatic device.")
     return torch.device(name)
 
 
@@ -125,8 +126,8 @@ class TileRunner:
                 if b == 1:
                     raise InputError(
                         f"The {self.device.type.upper()} ran out of memory even for one tile of "
-                        f"{sar.shape[-1]} pixels; use a smaller --tile (e.g. 256) or "
-                        "--device cpu.") from exc
+                        f"{sar.shape[-1]} pixels; use a smaller tile size (e.g. 256) or "
+                        "the CPU.") from exc
             # Outside the except clause: the failed pass's tensors (held by the traceback)
             # are gone, so the cache can really be emptied before retrying.
             self._pinned.clear()

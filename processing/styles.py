@@ -31,6 +31,7 @@ DISTORTION_CLASSES: dict[int, tuple[str, QColor]] = {
     for code, name in CODES.items() if code != NODATA
 }
 STRETCH_PERCENTILES = (2.0, 98.0)  # ignore the darkest and brightest 2 % of valid pixels
+MASK_OPACITY = 0.5  # the optical layer stays readable under layover/shadow colours
 SAMPLE_PIXELS = 512 * 512  # the stretch is estimated on an overview of about this size
 NUMPY_TYPES = {Qgis.Byte: np.uint8, Qgis.UInt16: np.uint16, Qgis.Int16: np.int16,
                Qgis.UInt32: np.uint32, Qgis.Int32: np.int32, Qgis.Float32: np.float32,
@@ -106,8 +107,13 @@ def style_distortion(layer: QgsRasterLayer) -> None:
     """Categorized (paletted) renderer: none / foreshortening / layover / shadow."""
     classes = [QgsPalettedRasterRenderer.Class(code, colour, label)
                for code, (label, colour) in DISTORTION_CLASSES.items()]
-    layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), 1, classes))
+    renderer = QgsPalettedRasterRenderer(layer.dataProvider(), 1, classes)
+    renderer.setOpacity(MASK_OPACITY)
+    layer.setRenderer(renderer)
     layer.triggerRepaint()
+
+
+STYLES = {"optical": style_optical, "distortion": style_distortion}
 
 
 def save_style_sidecar(path: str | Path, kind: str) -> Path:
@@ -116,7 +122,7 @@ def save_style_sidecar(path: str | Path, kind: str) -> Path:
     layer = QgsRasterLayer(str(path), Path(path).stem, "gdal")
     if not layer.isValid():
         raise ValueError(f"Cannot open {path} to style it.")
-    {"optical": style_optical, "distortion": style_distortion}[kind](layer)
+    STYLES[kind](layer)
     qml = Path(path).with_suffix(".qml")
     message, ok = layer.saveNamedStyle(str(qml))
     if not ok:
