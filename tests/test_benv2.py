@@ -105,7 +105,7 @@ def test_a_pickled_value_is_refused_unread(tmp_path: Path) -> None:
 
 
 def test_simulated_patches_and_real_pairs_mix(tmp_path: Path) -> None:
-    from test_datasets import write_patch_folder
+    from support import write_patch_folder
 
     sim = write_patch_folder(tmp_path / "sim", count=10, size=32, dem=True)
     mix = tmp_path / "mix"

@@ -85,4 +85,6 @@ def open_dataset(path: str | Path, kind: str | None = None, norm: Normalization 
     if kind == "scenes":
         return SceneTripletDataset(path, norm=norm, augment=augment, seed=seed, patch=patch,
                                    stride=stride)
+    if kind == "mix":
+        return MixedDataset(path, open_dataset, norm=norm, augment=augment, seed=seed)
     return READERS[kind](path, norm=norm, augment=augment, seed=seed)

@@ -18,6 +18,7 @@ SAR-only model.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -26,6 +27,8 @@ from ...core.errors import InputError
 from ...core.normalization import Normalization
 from .base import Item, SardineDataset
 from .split import make_split, split_from_file
+
+Opener = Callable[..., SardineDataset]
 
 MIX_FILE = "mix.json"
 
@@ -73,10 +76,10 @@ class MixedDataset(SardineDataset):
 
     kind = "mix"
 
-    def __init__(self, root: str | Path, norm: Normalization | None = None,
+    def __init__(self, root: str | Path, opener: Opener, norm: Normalization | None = None,
                  augment: bool = False, seed: int = 0) -> None:
-        from . import open_dataset
-
+        """``opener`` opens each source (the package's ``open_dataset``, handed in by it so
+        that this module does not import its own package)."""
         root = Path(root)
         entries, patch = _read_mix(root)
         self.sources: list[SardineDataset] = []
@@ -84,7 +87,7 @@ class MixedDataset(SardineDataset):
         for folder, kind, repeat in entries:
             if is_mix_folder(folder):
                 raise InputError(f"{folder} is itself a mix; list its sources instead.")
-            self.sources.append(open_dataset(folder, kind=kind, norm=norm))
+            self.sources.append(opener(folder, kind=kind, norm=norm))
             self.repeats.append(repeat)
         first = self.sources[0]
         for source in self.sources[1:]:
