@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import rasterio
@@ -36,9 +38,11 @@ def tiny_model(name: str = "sardinet-late", seed: int = 0) -> torch.nn.Module:
     return model
 
 
-def save_tiny(path: Path, name: str = "sardinet-late", pixel_size_m: float = 10.0) -> Path:
-    save_weights(path, tiny_model(name), WeightsMetadata(
-        normalization=Normalization(), pixel_size_m=pixel_size_m,
+def save_tiny(path: Path, name: str = "sardinet-late", pixel_size_m: float = 10.0,
+              seed: int = 0, normalization: Normalization | None = None) -> Path:
+    """``tiny_model`` saved as a real weights file."""
+    save_weights(path, tiny_model(name, seed), WeightsMetadata(
+        normalization=normalization or Normalization(), pixel_size_m=pixel_size_m,
         training_data="random initialisation (tests)"))
     return path
 
@@ -190,9 +194,78 @@ def make_dataset(root: Path, count: int = 10, seed: int = 0) -> Path:
 
 
 def save_eval_weights(folder: Path, name: str, seed: int = 0) -> Path:
-    """A tiny random-init model saved like a trained one."""
-    torch.manual_seed(seed)
-    model = build_model(name, EVAL_TINY[name]).eval()
-    path = folder / f"{name}.safetensors"
-    save_weights(path, model, WeightsMetadata(normalization=Normalization(dem_max_m=1000.0)))
-    return path
+    """Tiny weights for ``make_dataset``'s heights (DEM scaled to 1000 m)."""
+    return save_tiny(folder / f"{name}.safetensors", name, seed=seed,
+                     normalization=Normalization(dem_max_m=1000.0))
+
+
+# --- a two-CRS scene and helpers for the QGIS tests (Processing, dock, qgis_process) ---
+
+SAR_CRS, DEM_CRS = "EPSG:32632", "EPSG:4326"
+WIDTH, HEIGHT, PIXEL = 96, 80, 10.0
+WEST, NORTH = 500_000.0, 5_000_000.0
+
+
+def make_two_crs_scene(folder: Path) -> SimpleNamespace:
+    """A small SAR raster (bands named VH, VV, in that order, in UTM) and a DEM of a ridge
+    in another CRS (WGS84 degrees) covering it: what the core must align on the fly."""
+    from rasterio.warp import transform_bounds
+
+    rng = np.random.default_rng(7)
+    rows, cols = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
+    vv = -12 + 4 * np.sin(cols / 9) + rng.normal(0, 1, (HEIGHT, WIDTH))
+    vh = vv - 7 + rng.normal(0, 1, (HEIGHT, WIDTH))
+    sar = np.stack([vh, vv]).astype(np.float32)
+    transform = Affine(PIXEL, 0, WEST, 0, -PIXEL, NORTH)
+    sar_path = write_raster(folder / "s1.tif", sar, SAR_CRS, transform,
+                            descriptions=("VH", "VV"))
+    bounds = (WEST, NORTH - HEIGHT * PIXEL, WEST + WIDTH * PIXEL, NORTH)
+    west, south, east, north = transform_bounds(SAR_CRS, DEM_CRS, *bounds)
+    step = 0.0002
+    west, north, east, south = west - 5 * step, north + 5 * step, east + 5 * step, south - 5 * step
+    dem_w, dem_h = int((east - west) / step) + 1, int((north - south) / step) + 1
+    x = np.linspace(-1, 1, dem_w, dtype=np.float32)[None, :].repeat(dem_h, 0)
+    dem = (800 + 600 * np.exp(-(x * 3) ** 2)).astype(np.float32)[None]
+    dem_path = write_raster(folder / "dem.tif", dem, DEM_CRS,
+                            Affine(step, 0, west, 0, -step, north))
+    return SimpleNamespace(sar=sar_path, dem=dem_path, folder=folder)
+
+
+def run_alg(processing, alg_id, params: dict) -> dict:
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
+
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    return processing.run(alg_id, params, context=context, feedback=QgsProcessingFeedback())
+
+
+def wait_until(predicate, timeout: float = 180.0) -> None:
+    """Let Qt deliver events (task signals) until ``predicate()``; fail after ``timeout``."""
+    from qgis.PyQt.QtWidgets import QApplication
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the dock's task")
+        QApplication.processEvents()
+        time.sleep(0.02)
+
+
+def pick_in_dock(dock, sar, dem, weights: Path, output: Path | None) -> None:
+    form = dock.form
+    form.sar_combo.setLayer(sar)
+    form.dem_combo.setLayer(dem)
+    from sardine.ui.dock_form import WEIGHTS_ITEM
+
+    form.model_combo.setCurrentIndex(form.model_combo.findData(WEIGHTS_ITEM))
+    form.weights_widget.setFilePath(str(weights))
+    form.device_combo.setCurrentIndex(form.device_combo.findData("cpu"))
+    form.tile_spin.setValue(64)
+    form.overlap_spin.setValue(8)
+    form.output_widget.setFilePath(str(output) if output else "")
+
+
+def critical_messages(qgis_iface) -> list[str]:
+    from qgis.core import Qgis
+
+    return qgis_iface.messageBar().get_messages(Qgis.Critical)

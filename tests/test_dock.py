@@ -4,74 +4,16 @@ band guessing, the device picker and settings that survive a restart."""
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
-import pytest
 import sardine
-from qgis.core import Qgis, QgsApplication, QgsProject, QgsRasterLayer, QgsSettings
+from qgis.core import QgsApplication, QgsProject, QgsRasterLayer
 from qgis.PyQt.QtCore import QEvent
 from qgis.PyQt.QtWidgets import QApplication
 from sardine.core.bands import guess_polarisation_bands
 from sardine.ui.choices import DockChoices
 from sardine.ui.devices import device_choices
-from sardine.ui.dock_form import WEIGHTS_ITEM
-from test_processing import fusion_weights, scene  # noqa: F401
-
-
-def wait_until(predicate, timeout: float = 180.0) -> None:
-    """Let Qt deliver events (task signals) until ``predicate()``; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the dock's task")
-        QApplication.processEvents()
-        time.sleep(0.02)
-
-
-@pytest.fixture
-def clean_settings():
-    QgsSettings().remove("sardine")
-    yield
-    QgsSettings().remove("sardine")
-
-
-@pytest.fixture
-def dock(qgis_iface, qgis_new_project, clean_settings):
-    """The plugin loaded as QGIS does it, its dock's environment checked."""
-    qgis_iface.messageBar().clear_messages()
-    plugin = sardine.classFactory(qgis_iface)
-    plugin.initGui()
-    plugin.action.trigger()  # the dock is built when the analyst first opens it
-    plugin.dock.refresh_environment()
-    yield plugin.dock
-    plugin.unload()
-    QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
-
-
-@pytest.fixture
-def layers(scene, qgis_new_project):  # noqa: F811
-    sar = QgsRasterLayer(str(scene.sar), "Sentinel-1 VH VV")
-    dem = QgsRasterLayer(str(scene.dem), "DEM (WGS84)")
-    assert sar.isValid() and dem.isValid() and sar.crs() != dem.crs()
-    QgsProject.instance().addMapLayers([sar, dem])
-    return sar, dem
-
-
-def _pick(dock, sar, dem, weights: Path, output: Path | None) -> None:
-    form = dock.form
-    form.sar_combo.setLayer(sar)
-    form.dem_combo.setLayer(dem)
-    form.model_combo.setCurrentIndex(form.model_combo.findData(WEIGHTS_ITEM))
-    form.weights_widget.setFilePath(str(weights))
-    form.device_combo.setCurrentIndex(form.device_combo.findData("cpu"))
-    form.tile_spin.setValue(64)
-    form.overlap_spin.setValue(8)
-    form.output_widget.setFilePath(str(output) if output else "")
-
-
-def _critical(qgis_iface) -> list[str]:
-    return qgis_iface.messageBar().get_messages(Qgis.Critical)
+from support import critical_messages, pick_in_dock, wait_until
 
 
 def test_band_guessing():
@@ -105,7 +47,7 @@ def test_dock_guesses_bands_and_refuses_web_layers(dock, layers, qgis_iface, tmp
     assert "not a file GDAL can read" in dock.status.text()
     dock.form.output_widget.setFilePath(str(tmp_path / "never.tif"))
     assert dock.run() is False
-    assert any("OpenStreetMap" in m for m in _critical(qgis_iface))
+    assert any("OpenStreetMap" in m for m in critical_messages(qgis_iface))
     assert not dock.is_running() and list(tmp_path.iterdir()) == []
 
 
@@ -131,11 +73,11 @@ def test_choices_persist_between_sessions(dock, qgis_iface, clean_settings):
     again.deleteLater()
 
 
-def test_dock_runs_translation_in_a_task(dock, layers, fusion_weights, qgis_iface,  # noqa: F811
+def test_dock_runs_translation_in_a_task(dock, layers, fusion_weights, qgis_iface,
                                          tmp_path):
     sar, dem = layers
     out = tmp_path / "optical.tif"
-    _pick(dock, sar, dem, fusion_weights, out)
+    pick_in_dock(dock, sar, dem, fusion_weights, out)
     dock.form.distortion_box.setChecked(True)
     dock.form.incidence_spin.setValue(39.0)
     dock.form.heading_spin.setValue(190.0)
@@ -143,7 +85,7 @@ def test_dock_runs_translation_in_a_task(dock, layers, fusion_weights, qgis_ifac
     assert dock.run() is True
     assert dock.is_running() and not dock.run_button.isEnabled()
     wait_until(lambda: not dock.is_running())
-    assert _critical(qgis_iface) == []
+    assert critical_messages(qgis_iface) == []
     added = [QgsProject.instance().mapLayer(i)
              for i in set(QgsProject.instance().mapLayers()) - before]
     assert {Path(layer.source()) for layer in added} == {out, tmp_path / "optical_distortion.tif"}
@@ -156,10 +98,10 @@ def test_dock_runs_translation_in_a_task(dock, layers, fusion_weights, qgis_ifac
     assert dock.progress.value() == 100 and "Done" in dock.status.text()
 
 
-def test_cancel_leaves_no_layer_and_no_file(dock, layers, fusion_weights, qgis_iface,  # noqa: F811
+def test_cancel_leaves_no_layer_and_no_file(dock, layers, fusion_weights, qgis_iface,
                                             tmp_path):
     sar, dem = layers
-    _pick(dock, sar, dem, fusion_weights, tmp_path / "optical.tif")
+    pick_in_dock(dock, sar, dem, fusion_weights, tmp_path / "optical.tif")
     before = set(QgsProject.instance().mapLayers())
     active = QgsApplication.taskManager().count()
     assert dock.run() is True
@@ -169,28 +111,28 @@ def test_cancel_leaves_no_layer_and_no_file(dock, layers, fusion_weights, qgis_i
     assert set(QgsProject.instance().mapLayers()) == before
     assert list(tmp_path.iterdir()) == []
     assert "Cancelled" in dock.status.text() and dock.run_button.isEnabled()
-    assert _critical(qgis_iface) == []
+    assert critical_messages(qgis_iface) == []
 
 
-def test_fusion_model_without_dem_is_refused_before_running(dock, layers, fusion_weights,  # noqa: F811
+def test_fusion_model_without_dem_is_refused_before_running(dock, layers, fusion_weights,
                                                              qgis_iface, tmp_path):
     sar, _dem = layers
-    _pick(dock, sar, None, fusion_weights, tmp_path / "optical.tif")
+    pick_in_dock(dock, sar, None, fusion_weights, tmp_path / "optical.tif")
     active = QgsApplication.taskManager().count()
     assert dock.run() is False
     assert not dock.is_running() and QgsApplication.taskManager().count() == active
-    assert any("DEM" in m for m in _critical(qgis_iface))
+    assert any("DEM" in m for m in critical_messages(qgis_iface))
     assert list(tmp_path.iterdir()) == []
 
 
-def test_unload_during_a_run_cancels_it(qgis_iface, layers, fusion_weights,  # noqa: F811
+def test_unload_during_a_run_cancels_it(qgis_iface, layers, fusion_weights,
                                         clean_settings, tmp_path):
     sar, dem = layers
     plugin = sardine.classFactory(qgis_iface)
     plugin.initGui()
     plugin.action.trigger()
     plugin.dock.refresh_environment()
-    _pick(plugin.dock, sar, dem, fusion_weights, tmp_path / "optical.tif")
+    pick_in_dock(plugin.dock, sar, dem, fusion_weights, tmp_path / "optical.tif")
     before = set(QgsProject.instance().mapLayers())
     active = QgsApplication.taskManager().count()
     assert plugin.dock.run() is True
@@ -202,7 +144,7 @@ def test_unload_during_a_run_cancels_it(qgis_iface, layers, fusion_weights,  # n
     assert QgsApplication.processingRegistry().providerById("sardine") is None
 
 
-def test_engine_error_reaches_the_message_bar(dock, layers, fusion_weights, qgis_iface,  # noqa: F811
+def test_engine_error_reaches_the_message_bar(dock, layers, fusion_weights, qgis_iface,
                                               monkeypatch, tmp_path):
     import sardine.core.translate as engine
     from sardine.core.errors import InputError
@@ -212,16 +154,16 @@ def test_engine_error_reaches_the_message_bar(dock, layers, fusion_weights, qgis
 
     monkeypatch.setattr(engine, "translate", fail)
     sar, dem = layers
-    _pick(dock, sar, dem, fusion_weights, tmp_path / "optical.tif")
+    pick_in_dock(dock, sar, dem, fusion_weights, tmp_path / "optical.tif")
     assert dock.run() is True
     wait_until(lambda: not dock.is_running())
-    assert any("unreadable at row 7" in m for m in _critical(qgis_iface))
+    assert any("unreadable at row 7" in m for m in critical_messages(qgis_iface))
     assert "unreadable at row 7" in dock.status.text() and dock.run_button.isEnabled()
 
 
-def test_empty_output_means_a_temporary_file(dock, layers, fusion_weights):  # noqa: F811
+def test_empty_output_means_a_temporary_file(dock, layers, fusion_weights):
     sar, dem = layers
-    _pick(dock, sar, dem, fusion_weights, None)
+    pick_in_dock(dock, sar, dem, fusion_weights, None)
     assert dock.run() is True
     wait_until(lambda: not dock.is_running())
     (optical,) = QgsProject.instance().mapLayersByName("Sentinel-1 VH VV optical (tiny-late)")
@@ -232,7 +174,7 @@ def test_empty_output_means_a_temporary_file(dock, layers, fusion_weights):  # n
         "Sentinel-1 VH VV optical (tiny-late)") is None
 
 
-def test_model_picker_lists_bundled_models_with_descriptions(qgis_iface, fusion_weights,  # noqa: F811
+def test_model_picker_lists_bundled_models_with_descriptions(qgis_iface, fusion_weights,
                                                              clean_settings, monkeypatch,
                                                              tmp_path):
     import sardine.core.bundled
@@ -250,7 +192,7 @@ def test_model_picker_lists_bundled_models_with_descriptions(qgis_iface, fusion_
     assert form.choices().model == "tiny-late" and not form.choices().use_weights
     form.model_combo.setCurrentIndex(1)
     form.weights_widget.setFilePath(str(fusion_weights))
-    assert form.weights_widget.isEnabled() and "random test weights" in form.model_info.text()
+    assert form.weights_widget.isEnabled() and "random initialisation (tests)" in form.model_info.text()
     assert form.choices().weights == str(fusion_weights) and form.choices().use_weights
     assert form.choices().model == ""
     dock.deleteLater()

@@ -15,14 +15,12 @@ from qgis.core import QgsProject, QgsRasterLayer
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QApplication, QMainWindow
 from sardine.ui.dock import SardineDock
-from test_dock import clean_settings  # noqa: F401
-from test_processing import scene  # noqa: F401
 
 WIDTH = 320  # a typical dock width on a laptop screen (issue 17: it must fit 300-350 px)
 NARROWEST = 300
 
 
-def test_dock_renders(scene, qgis_new_project, tmp_path, clean_settings):  # noqa: F811
+def test_dock_renders(scene, qgis_new_project, tmp_path, clean_settings):
     import shutil
 
     import rasterio

@@ -1,25 +1,18 @@
 """``sardine:translate`` and ``sardine:distortion_mask`` through QGIS Processing, in a real
 QGIS: ``processing.run``, a model (the graphical modeler's engine), refusals before any work.
 
-The fixtures here (a small scene, small random weights, QGIS's ``processing`` module, the
-provider) are imported by the dock and ``qgis_process`` tests too.
+The fixtures (a small two-CRS scene, small random weights, QGIS's ``processing`` module,
+the provider) are in conftest.py, the helpers in support.py.
 """
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
 
-import numpy as np
 import pytest
-import sardine
 from qgis.core import (
     QgsApplication,
-    QgsProcessingContext,
     QgsProcessingException,
-    QgsProcessingFeedback,
     QgsProcessingModelAlgorithm,
     QgsProcessingModelChildAlgorithm,
     QgsProcessingModelChildParameterSource,
@@ -29,104 +22,7 @@ from qgis.core import (
     QgsRaster,
     QgsRasterLayer,
 )
-
-SAR_CRS, DEM_CRS = "EPSG:32632", "EPSG:4326"
-WIDTH, HEIGHT, PIXEL = 96, 80, 10.0
-WEST, NORTH = 500_000.0, 5_000_000.0
-
-
-def _write(path: Path, data: np.ndarray, crs: str, transform, names: tuple[str, ...] = (),
-           nodata: float | None = None) -> Path:
-    import rasterio
-
-    with rasterio.open(path, "w", driver="GTiff", width=data.shape[2], height=data.shape[1],
-                       count=data.shape[0], dtype=data.dtype, crs=crs, transform=transform,
-                       nodata=nodata) as dst:
-        dst.write(data)
-        for i, name in enumerate(names, 1):
-            dst.set_band_description(i, name)
-    return path
-
-
-def make_scene(folder: Path) -> SimpleNamespace:
-    """A small SAR raster (bands named VH, VV, in that order, in UTM) and a DEM of a ridge
-    in another CRS (WGS84 degrees) covering it: what the core must align on the fly."""
-    from affine import Affine
-    from rasterio.warp import transform_bounds
-
-    rng = np.random.default_rng(7)
-    rows, cols = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
-    vv = -12 + 4 * np.sin(cols / 9) + rng.normal(0, 1, (HEIGHT, WIDTH))
-    vh = vv - 7 + rng.normal(0, 1, (HEIGHT, WIDTH))
-    sar = np.stack([vh, vv]).astype(np.float32)
-    sar_transform = Affine(PIXEL, 0, WEST, 0, -PIXEL, NORTH)
-    sar_path = _write(folder / "s1.tif", sar, SAR_CRS, sar_transform, ("VH", "VV"))
-    bounds = (WEST, NORTH - HEIGHT * PIXEL, WEST + WIDTH * PIXEL, NORTH)
-    west, south, east, north = transform_bounds(SAR_CRS, DEM_CRS, *bounds)
-    step = 0.0002
-    west, north, east, south = west - 5 * step, north + 5 * step, east + 5 * step, south - 5 * step
-    dem_w, dem_h = int((east - west) / step) + 1, int((north - south) / step) + 1
-    x = np.linspace(-1, 1, dem_w, dtype=np.float32)[None, :].repeat(dem_h, 0)
-    dem = (800 + 600 * np.exp(-(x * 3) ** 2)).astype(np.float32)[None]
-    dem_path = _write(folder / "dem.tif", dem, DEM_CRS, Affine(step, 0, west, 0, -step, north))
-    return SimpleNamespace(sar=sar_path, dem=dem_path, folder=folder)
-
-
-def make_weights(path: Path, model: str = "sardinet-late") -> Path:
-    """A tiny randomly initialised model saved as a real weights file."""
-    import torch
-    from sardine.core.models.registry import build_model
-    from sardine.core.weights import WeightsMetadata, save_weights
-
-    torch.manual_seed(0)
-    net = build_model(model, {"conditioning_widths": [8, 16], "encoder_widths": [16, 16],
-                              "decoder_widths": [16, 8]})
-    return save_weights(path, net, WeightsMetadata(training_data="random test weights"))
-
-
-@pytest.fixture(scope="module")
-def scene(tmp_path_factory) -> SimpleNamespace:
-    return make_scene(tmp_path_factory.mktemp("scene"))
-
-
-@pytest.fixture(scope="module")
-def fusion_weights(tmp_path_factory) -> Path:
-    return make_weights(tmp_path_factory.mktemp("weights") / "tiny-late.safetensors")
-
-
-@pytest.fixture(scope="module")
-def qgis_processing_module(qgis_app) -> ModuleType:
-    """QGIS's ``processing`` package, initialised. ``python -m pytest`` from the repository
-    root puts the root first on ``sys.path``, where ``processing/`` is Sardine's own
-    subpackage; QGIS's plugins folder has to come first for ``import processing``."""
-    plugins_dir = os.path.join(QgsApplication.pkgDataPath(), "python", "plugins")
-    stale = sys.modules.get("processing")
-    if stale is not None and not str(getattr(stale, "__file__", "")).startswith(plugins_dir):
-        del sys.modules["processing"]
-    sys.path.insert(0, plugins_dir)
-    try:
-        from processing.core.Processing import Processing
-
-        import processing
-    finally:
-        sys.path.remove(plugins_dir)
-    Processing.initialize()
-    return processing
-
-
-@pytest.fixture(scope="module")
-def provider(qgis_processing_module):
-    """The Sardine provider registered the way QGIS does it (``initProcessing``)."""
-    plugin = sardine.classFactory(None)
-    plugin.initProcessing()
-    yield plugin.provider
-    plugin.unload()
-
-
-def run_alg(processing: ModuleType, alg_id, params: dict) -> dict:
-    context = QgsProcessingContext()
-    context.setProject(QgsProject.instance())
-    return processing.run(alg_id, params, context=context, feedback=QgsProcessingFeedback())
+from support import HEIGHT, WIDTH, run_alg
 
 
 def test_algorithms_declare_their_parameters(provider):

@@ -21,15 +21,7 @@ from qgis.core import (
     QgsRasterLayer,
 )
 from sardine.ui.dock_form import DockForm
-from test_dock import _critical, _pick, clean_settings, dock, layers, wait_until  # noqa: F401
-from test_processing import (  # noqa: F401
-    fusion_weights,
-    make_weights,
-    provider,
-    qgis_processing_module,
-    run_alg,
-    scene,
-)
+from support import critical_messages, pick_in_dock, run_alg, wait_until
 
 
 class ErrorsFeedback(QgsProcessingFeedback):
@@ -49,7 +41,7 @@ def _tasks_settle(active: int) -> None:
 
 
 # --- defect 1: the toolbox's "Open output file after running algorithm" -------------------
-def test_toolbox_run_in_a_task_loads_the_output(provider, scene, fusion_weights, tmp_path):  # noqa: F811
+def test_toolbox_run_in_a_task_loads_the_output(provider, scene, fusion_weights, tmp_path):
     """The toolbox dialog runs the algorithm in a QgsProcessingAlgRunnerTask; QGIS keeps the
     layers to load from the worker thread's context, where the outputs must be asked for."""
     project = QgsProject.instance()
@@ -73,8 +65,8 @@ def test_toolbox_run_in_a_task_loads_the_output(provider, scene, fusion_weights,
     assert context.layerToLoadOnCompletionDetails(str(out)).name == "s1 optical (tiny-late)"
 
 
-def test_run_and_load_results_loads_one_styled_layer(provider, qgis_processing_module,  # noqa: F811
-                                                     scene, fusion_weights, qgis_new_project):  # noqa: F811
+def test_run_and_load_results_loads_one_styled_layer(provider, qgis_processing_module,
+                                                     scene, fusion_weights, qgis_new_project):
     """No phantom second temporary OUTPUT ("not correctly generated")."""
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
@@ -90,22 +82,22 @@ def test_run_and_load_results_loads_one_styled_layer(provider, qgis_processing_m
 
 
 # --- defect 2: "Weights file…" with no file -------------------------------------------------
-def test_weights_item_without_a_file_is_refused(dock, layers, qgis_iface, tmp_path):  # noqa: F811
+def test_weights_item_without_a_file_is_refused(dock, layers, qgis_iface, tmp_path):
     sar, dem = layers
-    _pick(dock, sar, dem, Path(""), tmp_path / "optical.tif")
+    pick_in_dock(dock, sar, dem, Path(""), tmp_path / "optical.tif")
     dock.form.weights_widget.setFilePath("")
     active = QgsApplication.taskManager().count()
     assert dock.run() is False
     assert QgsApplication.taskManager().count() == active and not dock.is_running()
-    assert any("no file is given" in m for m in _critical(qgis_iface))
+    assert any("no file is given" in m for m in critical_messages(qgis_iface))
     assert list(tmp_path.iterdir()) == []
 
 
 # --- defect 5: progress and messages after a refusal ----------------------------------------
 def test_refusal_resets_the_progress_and_long_errors_keep_their_details(
-        dock, layers, fusion_weights, qgis_iface, monkeypatch, tmp_path):  # noqa: F811
+        dock, layers, fusion_weights, qgis_iface, monkeypatch, tmp_path):
     sar, _dem = layers
-    _pick(dock, sar, None, fusion_weights, tmp_path / "optical.tif")
+    pick_in_dock(dock, sar, None, fusion_weights, tmp_path / "optical.tif")
     dock.progress.setValue(100)  # what a previous successful run left
     pushed: list[tuple] = []
     monkeypatch.setattr(qgis_iface.messageBar(), "pushMessage", lambda *a: pushed.append(a))
@@ -117,10 +109,10 @@ def test_refusal_resets_the_progress_and_long_errors_keep_their_details(
 
 
 # --- defect 6: fusion model without DEM and a ticked mask ---------------------------------
-def test_fusion_model_and_mask_without_dem_say_both(dock, layers, fusion_weights,  # noqa: F811
+def test_fusion_model_and_mask_without_dem_say_both(dock, layers, fusion_weights,
                                                      qgis_iface, tmp_path):
     sar, _dem = layers
-    _pick(dock, sar, None, fusion_weights, tmp_path / "optical.tif")
+    pick_in_dock(dock, sar, None, fusion_weights, tmp_path / "optical.tif")
     dock.form.distortion_box.setChecked(True)
     dock.form.incidence_spin.setValue(39.0)
     dock.form.heading_spin.setValue(190.0)
@@ -130,10 +122,10 @@ def test_fusion_model_and_mask_without_dem_say_both(dock, layers, fusion_weights
 
 
 # --- defect 7: an output folder that cannot hold files ------------------------------------
-def test_output_under_proc_is_refused_before_the_task(dock, layers, fusion_weights,  # noqa: F811
+def test_output_under_proc_is_refused_before_the_task(dock, layers, fusion_weights,
                                                        qgis_iface):
     sar, dem = layers
-    _pick(dock, sar, dem, fusion_weights, Path("/proc/sardine_optical.tif"))
+    pick_in_dock(dock, sar, dem, fusion_weights, Path("/proc/sardine_optical.tif"))
     active = QgsApplication.taskManager().count()
     assert dock.run() is False
     assert QgsApplication.taskManager().count() == active
@@ -141,8 +133,8 @@ def test_output_under_proc_is_refused_before_the_task(dock, layers, fusion_weigh
 
 
 # --- what an analyst expects ----------------------------------------------------------------
-def test_dem_picker_and_model_order_follow_the_inputs(dock, scene, qgis_new_project,  # noqa: F811
-                                                      fusion_weights, tmp_path):  # noqa: F811
+def test_dem_picker_and_model_order_follow_the_inputs(dock, scene, qgis_new_project,
+                                                      fusion_weights, tmp_path):
     from sardine.processing.common import ModelChoice
 
     sar = QgsRasterLayer(str(scene.sar), "S1 VV VH")
@@ -161,7 +153,7 @@ def test_dem_picker_and_model_order_follow_the_inputs(dock, scene, qgis_new_proj
     assert form.model_combo.currentText() == "sardinet-late"  # the choice is kept
 
 
-def test_band_note_says_when_bands_are_a_fallback(dock, qgis_new_project, tmp_path):  # noqa: F811
+def test_band_note_says_when_bands_are_a_fallback(dock, qgis_new_project, tmp_path):
     from affine import Affine
 
     path = tmp_path / "unnamed.tif"
@@ -174,9 +166,9 @@ def test_band_note_says_when_bands_are_a_fallback(dock, qgis_new_project, tmp_pa
     assert "fallback" in dock.form.band_note.text() and dock.form.band_note.isVisibleTo(dock)
 
 
-def test_mask_sits_above_and_half_transparent(dock, layers, fusion_weights, tmp_path):  # noqa: F811
+def test_mask_sits_above_and_half_transparent(dock, layers, fusion_weights, tmp_path):
     sar, dem = layers
-    _pick(dock, sar, dem, fusion_weights, tmp_path / "optical.tif")
+    pick_in_dock(dock, sar, dem, fusion_weights, tmp_path / "optical.tif")
     dock.form.distortion_box.setChecked(True)
     dock.form.incidence_spin.setValue(39.0)
     dock.form.heading_spin.setValue(190.0)
@@ -188,8 +180,8 @@ def test_mask_sits_above_and_half_transparent(dock, layers, fusion_weights, tmp_
     assert 0.0 < mask.renderer().opacity() < 1.0
 
 
-def test_processing_reads_geometry_from_the_sar_metadata(provider, qgis_processing_module,  # noqa: F811
-                                                          scene, fusion_weights, tmp_path):  # noqa: F811
+def test_processing_reads_geometry_from_the_sar_metadata(provider, qgis_processing_module,
+                                                          scene, fusion_weights, tmp_path):
     import shutil
 
     tagged = tmp_path / "tagged.tif"
@@ -216,8 +208,8 @@ def test_processing_reads_geometry_from_the_sar_metadata(provider, qgis_processi
 
 
 # --- the CLI and Processing write the same file --------------------------------------------
-def test_cli_and_processing_write_the_same_image(provider, qgis_processing_module, scene,  # noqa: F811
-                                                 fusion_weights, cli, tmp_path):  # noqa: F811
+def test_cli_and_processing_write_the_same_image(provider, qgis_processing_module, scene,
+                                                 fusion_weights, cli, tmp_path):
     """Same inputs, the options left at their defaults except the device (and a small tile
     to keep the test fast): identical pixels and mask, band for band."""
     from_cli, from_qgis = tmp_path / "cli.tif", tmp_path / "qgis.tif"
@@ -236,12 +228,12 @@ def test_cli_and_processing_write_the_same_image(provider, qgis_processing_modul
     assert ran[0] == ran[1]  # every option, defaults included, the same
 
 
-def test_dock_and_processing_write_the_same_image(dock, layers, fusion_weights,  # noqa: F811
-                                                  provider, qgis_processing_module, tmp_path):  # noqa: F811
+def test_dock_and_processing_write_the_same_image(dock, layers, fusion_weights,
+                                                  provider, qgis_processing_module, tmp_path):
     """The dock's parameters are the toolbox's: the same run gives the same pixels."""
     sar, dem = layers
     from_dock, from_run = tmp_path / "dock.tif", tmp_path / "run.tif"
-    _pick(dock, sar, dem, fusion_weights, from_dock)
+    pick_in_dock(dock, sar, dem, fusion_weights, from_dock)
     assert dock.run() is True
     wait_until(lambda: not dock.is_running())
     run_alg(qgis_processing_module, "sardine:translate", {
@@ -270,10 +262,10 @@ def validations(monkeypatch):
     return calls
 
 
-def test_a_run_is_validated_once(dock, layers, fusion_weights, provider,  # noqa: F811
-                                 qgis_processing_module, validations, tmp_path):  # noqa: F811
+def test_a_run_is_validated_once(dock, layers, fusion_weights, provider,
+                                 qgis_processing_module, validations, tmp_path):
     sar, dem = layers
-    _pick(dock, sar, dem, fusion_weights, tmp_path / "dock.tif")
+    pick_in_dock(dock, sar, dem, fusion_weights, tmp_path / "dock.tif")
     assert dock.run() is True
     wait_until(lambda: not dock.is_running())
     assert len(validations) == 1
@@ -283,8 +275,8 @@ def test_a_run_is_validated_once(dock, layers, fusion_weights, provider,  # noqa
     assert len(validations) == 2
 
 
-def test_mask_without_geometry_says_where_to_find_it(provider, qgis_processing_module,  # noqa: F811
-                                                      scene, tmp_path):  # noqa: F811
+def test_mask_without_geometry_says_where_to_find_it(provider, qgis_processing_module,
+                                                      scene, tmp_path):
     from qgis.core import QgsProcessingException
 
     with pytest.raises(QgsProcessingException, match="platformHeading"):
@@ -293,7 +285,7 @@ def test_mask_without_geometry_says_where_to_find_it(provider, qgis_processing_m
     assert not (tmp_path / "mask.tif").exists()
 
 
-def test_translate_in_a_model(provider, qgis_processing_module, scene, fusion_weights,  # noqa: F811
+def test_translate_in_a_model(provider, qgis_processing_module, scene, fusion_weights,
                               tmp_path):
     """The graphical modeler runs sardine:translate as a child: same file as a direct run."""
     from qgis.core import (

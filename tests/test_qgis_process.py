@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from qgis.core import QgsRasterLayer
-from test_processing import HEIGHT, WIDTH, fusion_weights, scene  # noqa: F401
+from support import HEIGHT, WIDTH
 
 ROOT = Path(__file__).resolve().parent.parent
 QGIS_PROCESS = shutil.which("qgis_process.bin") or "/usr/bin/qgis_process.bin"
@@ -59,7 +59,7 @@ def _same_grid(path: Path, reference: Path) -> None:
     assert (layer.width(), layer.height()) == (WIDTH, HEIGHT)
 
 
-def test_distortion_mask_with_qgis_process(qgis_process, scene, tmp_path):  # noqa: F811
+def test_distortion_mask_with_qgis_process(qgis_process, scene, tmp_path):
     out = tmp_path / "mask.tif"
     result = qgis_process("run", "sardine:distortion_mask", "--",
                           f"DEM={scene.dem}", f"TARGET={scene.sar}", "INCIDENCE=39", "HEADING=350",
@@ -69,7 +69,7 @@ def test_distortion_mask_with_qgis_process(qgis_process, scene, tmp_path):  # no
     assert QgsRasterLayer(str(out), "mask").renderer().type() == "paletted"
 
 
-def test_translate_with_qgis_process(qgis_process, scene, fusion_weights, tmp_path):  # noqa: F811
+def test_translate_with_qgis_process(qgis_process, scene, fusion_weights, tmp_path):
     out = tmp_path / "optical.tif"
     result = qgis_process("run", "sardine:translate", "--",
                           f"SAR={scene.sar}", "VV_BAND=2", "VH_BAND=1", f"DEM={scene.dem}",

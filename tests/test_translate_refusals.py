@@ -196,7 +196,7 @@ def test_distortion_needs_geometry_and_dem(scene, weights_sar_only, tmp_path):
              "also an input")
 
 
-def test_fusion_model_and_mask_without_dem_report_both(scene, weights, tmp_path):  # noqa: F811
+def test_fusion_model_and_mask_without_dem_report_both(scene, weights, tmp_path):
     """Defect 6 of issue 17: only the mask's need was said."""
     sar, _ = scene
     _refused(_params(sar, None, weights, tmp_path / "o.tif", distortion_out=tmp_path / "m.tif",
@@ -204,14 +204,14 @@ def test_fusion_model_and_mask_without_dem_report_both(scene, weights, tmp_path)
              "fuses a DEM", "distortion mask is computed from the DEM", "SAR-only model")
 
 
-def test_output_folder_that_cannot_hold_files(scene, weights, tmp_path):  # noqa: F811
+def test_output_folder_that_cannot_hold_files(scene, weights, tmp_path):
     """Defect 7 of issue 17: /proc exists but refuses files; say so before any work."""
     sar, dem = scene
     _refused(_params(sar, dem, weights, Path("/proc/sardine_optical.tif")),
              "Cannot write files in the output folder /proc")
 
 
-def test_geometry_read_from_sar_metadata(scene, weights_sar_only, tmp_path):  # noqa: F811
+def test_geometry_read_from_sar_metadata(scene, weights_sar_only, tmp_path):
     import rasterio
 
     sar, dem = scene
