@@ -30,6 +30,7 @@ from .mask import compute_distortion
 BLOCK = 1024  # core window size in pixels (a multiple of the 256-pixel GeoTIFF tiles)
 GDAL_CACHE_MB = 64
 MAX_MARGIN = 4096  # pixels; beyond this the margin is capped with a warning
+OUTPUT_SUFFIXES = (".tif", ".tiff")
 
 
 def _blocks(width: int, height: int, size: int) -> Iterator[Window]:
@@ -76,7 +77,10 @@ def _relief(reader, grid: RasterGrid, feedback: Feedback) -> float:
         if valid.any():
             low, high = min(low, float(data[valid].min())), max(high, float(data[valid].max()))
         feedback.progress(10.0 * (i + 1) / len(blocks))
-    return 0.0 if not np.isfinite(low) else high - low
+    if not np.isfinite(low):
+        raise InputError("The DEM has no valid height anywhere (every pixel is nodata or "
+                         "NaN); give a DEM with heights over the area.")
+    return high - low
 
 
 def write_distortion_metadata(dst, geometry: AcquisitionGeometry) -> None:
@@ -103,6 +107,10 @@ def write_distortion_raster(dem_path: str | os.PathLike, out_path: str | os.Path
     """
     feedback = feedback or Feedback()
     dem_path = Path(dem_path)
+    if Path(out_path).suffix.lower() not in OUTPUT_SUFFIXES:
+        name = Path(out_path).with_suffix(".tif").name
+        raise InputError(f"The distortion mask {Path(out_path).name} must be a GeoTIFF (the "
+                         f"only format written); name it {name}.")
     out = check_output_path(out_path, [dem_path])
     with ExitStack() as stack:
         # A bounded GDAL block cache keeps memory independent of the raster's size.
@@ -110,6 +118,9 @@ def write_distortion_raster(dem_path: str | os.PathLike, out_path: str | os.Path
         reader = _open_reader(stack, dem_path, target)
         grid = RasterGrid.from_dataset(reader)
         grid.metric_pixel_size()  # refuses rotated or unit-less grids before any work
+        if min(grid.width, grid.height) < 2:
+            raise InputError(f"The DEM {dem_path.name} is {grid.width}x{grid.height} pixels; "
+                             "slopes need at least 2x2. Give a DEM covering more ground.")
         relief = _relief(reader, grid, feedback)
         theta = math.radians(geometry.incidence_deg)
         reach_m = relief * max(math.tan(theta), 1.0 / math.tan(theta))

@@ -3,9 +3,7 @@ Processing algorithm. See ``docs/PERFORMANCE.md`` for the memory it needs."""
 from __future__ import annotations
 
 import ctypes
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -14,7 +12,7 @@ from pathlib import Path
 
 from rasterio.env import get_gdal_config, set_gdal_config
 
-from ..atomic import atomic_output
+from ..atomic import atomic_output, scratch_file
 from ..feedback import Feedback
 from ..version import __version__
 from .compiled import compile_forward
@@ -95,7 +93,7 @@ def translate(params: TranslateParams, feedback: Feedback | None = None,
                 run_tiles(plan, layout, runner, out_tmp, True, feedback,
                           _span(feedback, low, 100.0), tags, params.creation_options)
             else:
-                inter = stack.enter_context(_scratch(plan.out_path))
+                inter = stack.enter_context(scratch_file(plan.out_path))
                 mid = low + 0.75 * (100.0 - low)
                 run_tiles(plan, layout, runner, inter, False, feedback,
                           _span(feedback, low, mid))
@@ -159,20 +157,6 @@ def _gdal_cache(limit: int) -> Iterator[None]:
     finally:
         if previous is not None:
             set_gdal_config("GDAL_CACHEMAX", previous)
-
-
-@contextmanager
-def _scratch(beside: Path) -> Iterator[Path]:
-    """A temporary file beside the output (same disk, removed whatever happens)."""
-    fd, name = tempfile.mkstemp(prefix=f".{beside.stem}.", suffix=".pass1.tif",
-                                dir=beside.parent)
-    os.close(fd)
-    path = Path(name)
-    try:
-        yield path
-    finally:
-        for candidate in (path, Path(name + ".aux.xml"), Path(name + ".msk")):
-            candidate.unlink(missing_ok=True)
 
 
 def _parameters(params: TranslateParams, plan: ValidationReport, batch: int) -> dict:

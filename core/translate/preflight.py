@@ -125,9 +125,16 @@ def _check_numbers(params: TranslateParams) -> None:
     if params.tile < 64:
         raise InputError(f"--tile {params.tile} is too small for the models' receptive field; "
                          "use at least 64 (512 is a good default).")
-    if params.overlap < 0 or 2 * params.overlap > params.tile:
-        raise InputError(f"--overlap {params.overlap} must be between 0 and half the tile "
-                         f"({params.tile // 2}); 64 is a good default.")
+    if params.overlap < 0:
+        raise InputError(f"--overlap {params.overlap} must be 0 or more; 64 is a good default.")
+    if 2 * params.overlap > params.tile:
+        raise InputError(f"--tile {params.tile} is too small for the overlap between tiles "
+                         f"({params.overlap} pixels on each side, at most half the tile); use "
+                         f"--tile {max(128, 4 * params.overlap)} or more, or a smaller "
+                         f"--overlap (at most {params.tile // 2}).")
+    if params.threads is not None and params.threads < 1:
+        raise InputError(f"--threads {params.threads} must be at least 1 (leave it out to use "
+                         "every usable core).")
 
 
 def _check_tiling(params: TranslateParams, info: ModelInfo) -> None:
@@ -151,6 +158,10 @@ def _check_outputs(params: TranslateParams, sar: Path, dem: Path | None
         if dist.suffix.lower() not in OUTPUT_SUFFIXES:
             raise InputError(f"The distortion mask {dist.name} must be a GeoTIFF; name it "
                              f"{dist.with_suffix('.tif').name}.")
+        if dist.resolve() == out:
+            raise InputError(f"The distortion mask and the translation are both {out}; give "
+                             "the mask its own file name, e.g. "
+                             f"{out.with_name(out.stem + '_distortion.tif').name}.")
         dist = check_output_path(dist, [sar, dem, out])
         if dem is None:
             raise InputError("A distortion mask is computed from the DEM; give a DEM raster "
