@@ -5,7 +5,7 @@ Before any work, ``check_output_path`` proves the folder writable (a probe file 
 and removed). Temporary and scratch files carry the writing process's id in their names
 (``.NAME.<pid>-XXXXXXXX.part.tif``), so a later run in the same folder removes those whose
 process is gone (killed with SIGKILL, a power cut). While a run writes an output it holds
-``.NAME.lock``; a second run writing the same output at the same time is refused.
+``.NAME.sardine-lock``; a second run writing the same output at the same time is refused.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from .errors import InputError
 from .process import process_alive
 
 SIDECARS = (".aux.xml", ".ovr", ".msk")
+LOCK_SUFFIX = ".sardine-lock"
 STEM_CHARS = 60  # of the output's name in temporary names (they must fit NAME_MAX too)
 _SCRATCH = re.compile(r"^\..*\.(\d+)-[A-Za-z0-9_]{8}\.(?:part(?:\.[^.]+)?|pass1\.tif)"
                       r"(?:\.aux\.xml|\.ovr|\.msk)?$")
@@ -103,18 +104,21 @@ def remove_stale(folder: Path) -> list[Path]:
         return removed
     for entry in entries:
         match = _SCRATCH.match(entry.name)
-        if not match or not entry.is_file(follow_symlinks=False):
+        is_lock = entry.name.startswith(".") and entry.name.endswith(LOCK_SUFFIX)
+        if not (match or is_lock):
             continue
         try:
-            made = entry.stat(follow_symlinks=False).st_mtime
-        except OSError:
-            continue
-        if not process_alive(int(match.group(1)), made):
-            try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if match:
+                owner, made = int(match.group(1)), entry.stat(follow_symlinks=False).st_mtime
+            else:
+                owner, made = _lock_owner(Path(entry.path))
+            if owner is not None and not process_alive(owner, made):
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
-            except OSError:
-                pass
+        except OSError:  # gone meanwhile, or not ours to remove
+            continue
     return removed
 
 
@@ -122,7 +126,7 @@ def remove_stale(folder: Path) -> list[Path]:
 def output_lock(out: Path) -> Iterator[None]:
     """Hold ``.NAME.lock`` beside ``out`` while writing it; refuse when another live
     process holds it (a stale lock of a dead process is taken over)."""
-    lock = out.parent / f".{out.name[:STEM_CHARS * 2]}.lock"
+    lock = out.parent / f".{out.name[:STEM_CHARS * 2]}{LOCK_SUFFIX}"
     for _attempt in range(2):
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)

@@ -31,6 +31,7 @@ from ..ui.styles import save_style_sidecar
 from .common import bundled_models, core_feedback, layer_file, qgis_errors, require_dependencies
 from .geometry_params import add_geometry_parameters, geometry_from_parameters
 from .icons import icon
+from .task_guard import task_error_message
 
 SAR, VV_BAND, VH_BAND, DEM = "SAR", "VV_BAND", "VH_BAND", "DEM"
 MODEL, WEIGHTS, DEVICE, ENHANCE = "MODEL", "WEIGHTS", "DEVICE", "ENHANCE"
@@ -174,6 +175,8 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
             validate(self.build_params(parameters, context))
         except (SardineError, QgsProcessingException) as exc:
             return False, str(exc)
+        except Exception as exc:  # noqa: BLE001 (a check must never show a traceback)
+            return False, task_error_message(exc)
         return True, ""
 
     # --- execution ------------------------------------------------------------------------
