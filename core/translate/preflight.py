@@ -21,7 +21,8 @@ from ..normalization import looks_linear
 from ..raster_io import open_raster, uses_mask_band
 from .model_info import LoadedModel, ModelInfo, read_model_info
 from .params import DEVICES, ENHANCEMENTS, TranslateParams
-from .sampling import dem_coverage, sample_sar
+from .plausibility import check_dem, check_sar, check_work_grid
+from .sampling import sample_sar
 from .workgrid import work_grid_for
 
 OUTPUT_SUFFIXES = (".tif", ".tiff")
@@ -88,6 +89,7 @@ def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = No
         sar_grid = RasterGrid.from_dataset(sar)
         bands = _check_sar_bands(sar, params.sar_bands, info, warnings)
         work = work_grid_for(sar_grid, info.pixel_size_m, warnings, sar_path)
+        check_work_grid(sar_grid, work, sar_path, info.pixel_size_m)
         nodata = sar.nodata
         mask_band = uses_mask_band(sar, bands)
         linear = looks_linear(sample_sar(sar, bands, nodata, mask_band))
@@ -95,16 +97,18 @@ def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = No
             warnings.append(f"The SAR raster {sar_path.name} looks like linear power (no "
                             "negative values, median below 2), not dB; it is converted with "
                             "10*log10(x). Give dB values to skip this guess.")
+        check_sar(sar, bands, nodata, mask_band, sar_path, linear, warnings)
     dem_nodata, dem_mask, coverage = None, False, None
     if dem_path is not None and (info.uses_dem or distortion_path is not None):
         with open_raster(dem_path, "DEM") as dem:
             dem_nodata, dem_mask = _check_dem(dem, dem_path, sar_grid, warnings)
-            coverage = dem_coverage(dem, work, dem_nodata, dem_mask)
+            coverage = check_dem(dem, dem_path, work, dem_nodata, dem_mask, sar_path,
+                                 info.uses_dem, warnings)
         if coverage <= 0.0:
             raise InputError(f"The DEM {dem_path.name} has no data over the SAR image (its "
                              "footprints overlap, but every sampled DEM pixel there is "
                              "nodata); give a DEM that covers the SAR footprint.")
-        if coverage < 0.999 and info.uses_dem:
+        if 0.5 <= coverage < 0.999 and info.uses_dem:
             warnings.append(f"The DEM covers only about {100 * coverage:.1f}% of the SAR "
                             "image; pixels without DEM become nodata in the output.")
     return ValidationReport(

@@ -31,6 +31,14 @@ def sample_sar(src, bands: tuple[int, ...], nodata: float | None, use_mask: bool
 
 def dem_coverage(dem, grid: RasterGrid, nodata: float | None, use_mask: bool) -> float:
     """Fraction of ``grid`` (sampled on a regular grid of points) where the DEM has data."""
+    heights, _inside, total = dem_heights(dem, grid, nodata, use_mask)
+    return heights.size / float(total)
+
+
+def dem_heights(dem, grid: RasterGrid, nodata: float | None, use_mask: bool
+                ) -> tuple[np.ndarray, int, int]:
+    """DEM values with data at a regular grid of points over ``grid``: (values, points
+    inside the DEM's extent, points in all)."""
     n = COVERAGE_POINTS
     rows = (np.arange(n) + 0.5) * grid.height / n
     cols = (np.arange(n) + 0.5) * grid.width / n
@@ -41,12 +49,13 @@ def dem_coverage(dem, grid: RasterGrid, nodata: float | None, use_mask: bool) ->
     xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
     inv = ~dem.transform
     c, r = inv * (xs, ys)
-    c, r = np.floor(c).astype(np.int64), np.floor(r).astype(np.int64)
-    inside = (c >= 0) & (c < dem.width) & (r >= 0) & (r < dem.height) & np.isfinite(xs)
-    if not inside.any():
-        return 0.0
-    good = 0
+    finite = np.isfinite(c) & np.isfinite(r)
+    c = np.floor(np.where(finite, c, -1)).astype(np.int64)
+    r = np.floor(np.where(finite, r, -1)).astype(np.int64)
+    inside = (c >= 0) & (c < dem.width) & (r >= 0) & (r < dem.height) & finite
+    values = []
     for ci, ri in zip(c[inside], r[inside], strict=True):
         data, valid = read_valid(dem, (1,), Window(int(ci), int(ri), 1, 1), nodata, use_mask)
-        good += int(valid[0, 0])
-    return good / float(c.size)
+        if valid[0, 0]:
+            values.append(float(data[0, 0, 0]))
+    return np.asarray(values, dtype=np.float64), int(inside.sum()), int(c.size)
