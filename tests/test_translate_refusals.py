@@ -190,4 +190,4 @@ def test_distortion_needs_geometry_and_dem(scene, weights_sar_only, tmp_path):  
              "give a DEM")
     _refused(_params(sar, dem, weights_sar_only, tmp_path / "o.tif",
                      distortion_out=tmp_path / "o.tif", geometry=AcquisitionGeometry()),
-             "also an input")
+             "are both", "its own file name")

@@ -19,7 +19,6 @@ from rasterio.enums import ColorInterp
 from ..errors import InputError
 from ..grid import RasterGrid
 from ..normalization import linear_to_db
-from ..raster_io import read_valid
 from .sampling import dem_heights, sample_sar
 
 SAR_DB_RANGE = (-50.0, 30.0)

@@ -132,10 +132,10 @@ def _check_numbers(params: TranslateParams) -> None:
     if params.overlap < 0:
         raise InputError(f"--overlap {params.overlap} must be 0 or more; 64 is a good default.")
     if 2 * params.overlap > params.tile:
-        raise InputError(f"--tile {params.tile} is too small for the overlap between tiles "
-                         f"({params.overlap} pixels on each side, at most half the tile); use "
-                         f"--tile {max(128, 4 * params.overlap)} or more, or a smaller "
-                         f"--overlap (at most {params.tile // 2}).")
+        raise InputError(f"--tile {params.tile} is too small for --overlap {params.overlap} "
+                         "between tiles (the overlap is at most half the tile); use --tile "
+                         f"{max(128, 4 * params.overlap)} or more, or --overlap "
+                         f"{params.tile // 4} or less.")
     if params.threads is not None and params.threads < 1:
         raise InputError(f"--threads {params.threads} must be at least 1 (leave it out to use "
                          "every usable core).")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import sys
 import time
@@ -32,6 +33,7 @@ from .args import config_from_json
 from .checkpoint import STATE_FILE, load_state, rng_state, save_state, set_rng_state
 from .config import RunResult, TrainConfig
 from .data import RunData, build_run_data
+from .divergence import diverged, no_validation_score
 from .gan import CycleGANStep, Pix2PixStep
 from .history import read_history, write_history
 from .plots import plot_losses, plot_previews
@@ -157,6 +159,8 @@ class _Run:
             terms = self.train_epoch(step, train_loader, epoch)
             ddp.sync_buffers(step.translation_model, self.ctx)
             metrics = validate(step.translation_model, val_loader, self.amp, self.ctx)
+            if not math.isfinite(metrics["val_l1"]):
+                raise no_validation_score(self.run_dir, epoch, self.cfg.resume or epoch > 1)
             row = {"epoch": epoch, **{f"train_{k}": v for k, v in terms.items()}, **metrics,
                    "lr": step.current_lr(), "seconds": time.perf_counter() - tick}
             step.end_epoch(epoch)
@@ -198,6 +202,8 @@ class _Run:
                                     f"{self.run_dir} holds the last completed epoch "
                                     "(continue with --resume).")
                 terms = step.train_batch(batch)
+                if self.ctx.any(not all(math.isfinite(v) for v in terms.values())):
+                    raise diverged(self.run_dir, epoch, terms, self.cfg.resume or epoch > 1)
                 for key, value in terms.items():
                     totals[key] = totals.get(key, 0.0) + value
                 batches += 1
