@@ -64,4 +64,9 @@ def _configure_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(levelname)s: %(message)s")
     if not verbose:  # GDAL's "... signalled an error" lines would precede our message
-        logging.getLogger("rasterio").setLevel(logging.WARNING)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_quiet_gdal)
+
+
+def _quiet_gdal(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or not record.name.startswith("rasterio")

@@ -16,7 +16,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import InputError
+from .errors import Cancelled, InputError
+from .gdal_errors import watch_write_failures
 from .process import process_alive
 
 SIDECARS = (".aux.xml", ".ovr", ".msk")
@@ -165,13 +166,18 @@ def atomic_output(out_path: str | os.PathLike, suffix: str | None = None) -> Ite
     out = Path(out_path)
     suffix = suffix if suffix is not None else out.suffix
     remove_stale(out.parent)
-    with output_lock(out):
+    with output_lock(out), watch_write_failures() as failures:
         tmp = temp_path(out, f".part{suffix}")
         try:
             yield tmp
-        except BaseException:
+        except BaseException as exc:
             remove_with_sidecars(tmp)
+            if failures.messages and not isinstance(exc, (KeyboardInterrupt, Cancelled)):
+                raise failures.error(out) from exc
             raise
+        if failures.messages:  # GDAL closed a truncated file without raising
+            remove_with_sidecars(tmp)
+            raise failures.error(out)
         try:
             # mkstemp makes owner-only files; give the result the mode a plain open() would.
             umask = os.umask(0)
