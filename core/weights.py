@@ -41,6 +41,7 @@ SAVE_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2,
                "I8": 1, "U8": 1, "BOOL": 1}
 PIXEL_SIZE_RANGE_M = (0.01, 10000.0)  # a weights file's training pixel size
+MAX_PARAMETERS = 500_000_000  # bounds what a file can make Sardine allocate (pix2pix: 54 M)
 
 
 def _now_iso() -> str:
@@ -207,6 +208,12 @@ def _check_layout(path: Path, header: dict[str, Any], data_bytes: int) -> None:
                                f"({info['dtype']}) but {stop - begin} bytes; copy the file "
                                "again or re-save it.")
         end = max(end, stop)
+    count = sum(math.prod(int(v) for v in info["shape"]) for name, info in header.items()
+                if name != "__metadata__")
+    if count > MAX_PARAMETERS:
+        raise WeightsError(f"{path} declares {count / 1e6:.0f} M parameters, more than any "
+                           f"Sardine model ({MAX_PARAMETERS / 1e6:.0f} M at most; SARDINet has "
+                           "about 7 M); it was not written for Sardine.")
     if end > data_bytes:
         raise WeightsError(f"{path} is truncated ({data_bytes} of {end} tensor bytes); the "
                            "copy or download was interrupted: copy it again.")
