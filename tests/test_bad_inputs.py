@@ -156,6 +156,8 @@ CASES = [
     ("out-folder-missing", _t(out="{o}/missing/out.tif"), 1, ["does not exist"]),
     ("out-is-input", _t(out="{i}/dem.tif"), 1, ["also an input"]),
     ("out-not-geotiff", _t(out="{o}/out.png"), 1, ["must be a GeoTIFF"]),
+    ("out-empty", _t(out=""), 1, ["not a file name"]),
+    ("out-is-a-folder", _t(out="{o}"), 1, ["not a file name"]),
     ("distortion-out-is-out", _t("--distortion-out", "{o}/out.tif", "--incidence", "39",
                                  "--heading", "190"), 1, ["its own file name"]),
     # numbers
@@ -199,6 +201,10 @@ CASES = [
     ("distortion-dem-all-nodata", _swap([*D, "--out", "{o}/m.tif"], "--dem",
                                         "{i}/dem_void.tif"), 1, ["no valid height"]),
     ("distortion-out-proc", [*D, "--out", "/proc/m.tif"], 1, ["Cannot write"]),
+    ("distortion-dem-centimetres", _swap([*D, "--out", "{o}/m.tif"], "--dem",
+                                         "{i}/dem_cm.tif"), 1, ["centimetres"]),
+    ("distortion-dem-feet-unit", _swap([*D, "--out", "{o}/m.tif"], "--dem",
+                                       "{i}/dem_ft.tif"), 1, ["feet"]),
     # train options
     ("train-dem-max-negative", [*TR, "--out", "{o}/run", "--dem-max", "-5"], 1,
      ["--dem-max"]),

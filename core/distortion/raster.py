@@ -24,6 +24,7 @@ from ..errors import InputError
 from ..feedback import Feedback
 from ..geometry import AcquisitionGeometry
 from ..grid import RasterGrid
+from ..translate.plausibility import check_height_raster
 from .codes import CODES, COLORS, LEGEND, NODATA
 from .mask import compute_distortion
 
@@ -107,6 +108,9 @@ def write_distortion_raster(dem_path: str | os.PathLike, out_path: str | os.Path
     """
     feedback = feedback or Feedback()
     dem_path = Path(dem_path)
+    if not Path(out_path).name or Path(out_path).is_dir():
+        raise InputError(f"The output '{out_path}' is a folder, not a file name; give a "
+                         "GeoTIFF name such as mask.tif.")
     if Path(out_path).suffix.lower() not in OUTPUT_SUFFIXES:
         name = Path(out_path).with_suffix(".tif").name
         raise InputError(f"The distortion mask {Path(out_path).name} must be a GeoTIFF (the "
@@ -117,6 +121,10 @@ def write_distortion_raster(dem_path: str | os.PathLike, out_path: str | os.Path
         stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB))
         reader = _open_reader(stack, dem_path, target)
         grid = RasterGrid.from_dataset(reader)
+        odd: list[str] = []
+        check_height_raster(reader, dem_path.name, odd)
+        for message in odd:
+            feedback.warning(message)
         grid.metric_pixel_size()  # refuses rotated or unit-less grids before any work
         if min(grid.width, grid.height) < 2:
             raise InputError(f"The DEM {dem_path.name} is {grid.width}x{grid.height} pixels; "

@@ -148,12 +148,7 @@ def check_dem(dem, path: Path, grid: RasterGrid, nodata: float | None, use_mask:
     if path.resolve() == sar_path.resolve():
         raise InputError(f"The DEM and the SAR are the same file ({name}); give the DEM "
                          "(heights in metres) as --dem.")
-    unit = (dem.units[0] or "").strip().lower() if dem.units else ""
-    if unit in _FEET_UNITS or unit in _CM_UNITS:
-        factor, word = ("0.3048", "feet") if unit in _FEET_UNITS else ("0.01", "centimetres")
-        raise InputError(f"The DEM {name} stores heights in {word} (its unit is '{unit}'); "
-                         f"the models need metres. Convert it (gdal_calc.py -A {name} "
-                         f"--calc=\"A*{factor}\" --type=Float32 --outfile=dem_m.tif).")
+    _check_units(dem, name)
     heights, inside, total = dem_heights(dem, grid, nodata, use_mask)
     lo, hi = DEM_VALID_RANGE_M
     usable = (heights >= lo) & (heights <= hi)
@@ -177,6 +172,37 @@ def check_dem(dem, path: Path, grid: RasterGrid, nodata: float | None, use_mask:
                         f"{100 * coverage:.0f}%); pixels without DEM become nodata in the "
                         "output.")
     return coverage
+
+
+def _check_units(dem, name: str) -> None:
+    unit = (dem.units[0] or "").strip().lower() if dem.units else ""
+    if unit in _FEET_UNITS or unit in _CM_UNITS:
+        factor, word = ("0.3048", "feet") if unit in _FEET_UNITS else ("0.01", "centimetres")
+        raise InputError(f"The DEM {name} stores heights in {word} (its unit is '{unit}'); "
+                         f"metres are needed. Convert it (gdal_calc.py -A {name} "
+                         f"--calc=\"A*{factor}\" --type=Float32 --outfile=dem_m.tif).")
+
+
+def check_height_raster(src, name: str, warnings: list[str]) -> None:
+    """For a DEM used on its own (the distortion mask): its unit and a decimated look at
+    its values; refuses values that are not heights in metres, warns about odd ones."""
+    from rasterio.enums import Resampling
+
+    _check_units(src, name)
+    h, w = min(OVERVIEW, src.height), min(OVERVIEW, src.width)
+    data = src.read(1, out_shape=(h, w), out_dtype="float64", resampling=Resampling.nearest)
+    valid = np.isfinite(data)
+    if src.nodata is not None and not math.isnan(src.nodata):
+        valid &= data != src.nodata
+    heights = data[valid]
+    if not heights.size:
+        return
+    lo, hi = DEM_VALID_RANGE_M
+    usable = (heights >= lo) & (heights <= hi)
+    if usable.mean() < 0.5:
+        raise InputError(_not_metres(name, heights))
+    if heights.size > 20:
+        _warn_odd_heights(src, name, heights[usable], warnings)
 
 
 def _not_metres(name: str, heights: np.ndarray) -> str:

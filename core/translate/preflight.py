@@ -152,6 +152,9 @@ def _check_tiling(params: TranslateParams, info: ModelInfo) -> None:
 def _check_outputs(params: TranslateParams, sar: Path, dem: Path | None
                    ) -> tuple[Path, Path | None]:
     out = Path(params.out_path).expanduser()
+    if not out.name or out.is_dir():
+        raise InputError(f"The output '{params.out_path}' is a folder, not a file name; give "
+                         "a GeoTIFF name such as out.tif.")
     if out.suffix.lower() not in OUTPUT_SUFFIXES:
         raise InputError(f"The output {out.name} must be a GeoTIFF; name it "
                          f"{out.with_suffix('.tif').name}.")
