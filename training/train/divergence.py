@@ -31,3 +31,21 @@ def no_validation_score(run_dir: Path, epoch: int, kept: bool) -> TrainingDiverg
         f"Validation in epoch {epoch} gave no finite score: the validation patches have no "
         "valid pixel (check the data's nodata masks) or the model outputs NaN (lower --lr); "
         f"{where}.")
+
+
+FIRST_FILES = ("config.json", "split.json")  # written before the first epoch ends
+
+
+def remove_unfinished(run_dir: Path, run_files: tuple[str, ...]) -> None:
+    """A run folder this run created, stopped before any epoch was saved: remove what it
+    wrote, so a failed or cancelled first epoch leaves nothing behind (a folder holding
+    anything else is kept as it is)."""
+    if any((run_dir / name).exists() for name in run_files):
+        return
+    for name in FIRST_FILES:
+        (run_dir / name).unlink(missing_ok=True)
+    for folder in (run_dir / "previews", run_dir):
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            return

@@ -33,7 +33,7 @@ from .args import config_from_json
 from .checkpoint import STATE_FILE, load_state, rng_state, save_state, set_rng_state
 from .config import RunResult, TrainConfig
 from .data import RunData, build_run_data
-from .divergence import diverged, no_validation_score
+from .divergence import diverged, no_validation_score, remove_unfinished
 from .gan import CycleGANStep, Pix2PixStep
 from .history import read_history, write_history
 from .plots import plot_losses, plot_previews
@@ -54,12 +54,18 @@ def train(config: TrainConfig, feedback: Feedback | None = None,
     epoch, and is polled for cancellation between batches. ``progress_bars`` draws a tqdm
     bar per epoch on stderr (the CLI turns it on). Under ``torchrun`` every process calls
     this; only rank 0 writes files. Raises ``InputError`` for unusable data or options and
-    ``Cancelled`` when stopped (the run folder then holds the last completed epoch).
+    ``Cancelled`` when stopped (the run folder then holds the last completed epoch; a run
+    folder this call created is removed again when no epoch was completed).
     """
     feedback = feedback or Feedback()
+    fresh = not config.run_dir.exists()
     ctx = ddp.setup(config.device)
     try:
         return _Run(config, feedback, ctx, progress_bars).run()
+    except BaseException:
+        if fresh and ctx.is_main:
+            remove_unfinished(config.run_dir.resolve(), RUN_FILES)
+        raise
     finally:
         ctx.close()
 
@@ -198,9 +204,10 @@ class _Run:
         try:
             for batch in loader:
                 if self.ctx.any(self.feedback.is_cancelled()):
-                    raise Cancelled(f"Training cancelled during epoch {epoch}; "
-                                    f"{self.run_dir} holds the last completed epoch "
-                                    "(continue with --resume).")
+                    kept = (f"{self.run_dir} holds the last completed epoch (continue with "
+                            "--resume)") if epoch > 1 or self.cfg.resume else \
+                        "no epoch was completed, so nothing was kept"
+                    raise Cancelled(f"Training cancelled during epoch {epoch}; {kept}.")
                 terms = step.train_batch(batch)
                 if self.ctx.any(not all(math.isfinite(v) for v in terms.values())):
                     raise diverged(self.run_dir, epoch, terms, self.cfg.resume or epoch > 1)
