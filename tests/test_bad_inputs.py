@@ -83,6 +83,8 @@ def inp(tmp_path_factory) -> Path:
     with rasterio.open(d / "rgb.tif", "w", driver="GTiff", width=64, height=64, count=3,
                        dtype="uint16", crs=UTM, transform=t, photometric="RGB") as dst:
         dst.write(np.stack([np.clip(-10 * sv[0], 0, 255)] * 3).astype(np.uint16))
+    write_raster(d / "s2.tif", np.full((2, 64, 64), 0.1, np.float32), UTM, t,
+                 descriptions=("B04", "B03"))
     write_raster(d / "dem_cm.tif", heights * 100, UTM, t)
     _set_units(write_raster(d / "dem_ft.tif", heights * 3.28084, UTM, t), "ft")
     write_raster(d / "dem_small.tif", heights[:, :8, :8], UTM, t)
@@ -182,6 +184,7 @@ CASES = [
     ("sar-db-times-100", _swap(_t(), "--sar", "{i}/x100.tif"), 1, ["scaled by 100"]),
     ("sar-digital-numbers", _swap(_t(), "--sar", "{i}/dn.tif"), 1, ["Calibrate"]),
     ("sar-optical-image", _swap(_t(), "--sar", "{i}/rgb.tif"), 1, ["colour image"]),
+    ("sar-sentinel2-reflectance", _swap(_t(), "--sar", "{i}/s2.tif"), 1, ["B04, B03"]),
     ("sar-all-nodata", _swap(_t(), "--sar", "{i}/void.tif"), 1, ["no valid pixel"]),
     ("sar-geographic-huge-pixels", _swap(_t(), "--sar", "{i}/geo.tif"), 1, ["would need"]),
     ("sar-not-a-raster", _swap(_t(), "--sar", "{i}/broken.tif"), 1, ["cannot be read"]),
@@ -377,3 +380,22 @@ def test_gdal_lines_do_not_precede_the_message(inp, tmp_path):
     assert "cannot be read" in _one_line(proc.stderr)
     assert "INFO" not in proc.stderr and "signalled" not in proc.stderr
     assert list(out.iterdir()) == []
+
+
+def test_qgis_task_guard_one_line_and_log(tmp_path, monkeypatch):
+    """The Processing algorithms' guard (what the dock's task and the toolbox run)."""
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+    from sardine.processing.common import qgis_errors
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with pytest.raises(QgsProcessingException) as info:
+        with qgis_errors(QgsProcessingFeedback()):
+            raise KeyError("surprise")
+    message = str(info.value)
+    assert "unexpected internal error (KeyError" in message and "\n" not in message
+    log = next((tmp_path / "cache" / "sardine" / "logs").glob("error-*.log"))
+    assert str(log) in message and "Traceback" in log.read_text()
+    with pytest.raises(QgsProcessingException) as info:
+        with qgis_errors():
+            raise OSError(28, "No space left on device", "/data/out.tif")
+    assert "the disk is full" in str(info.value) and "/data/out.tif" in str(info.value)

@@ -33,6 +33,8 @@ OVERVIEW = 256  # side of the decimated read that confirms an all-nodata raster
 _FEET_UNITS = {"ft", "foot", "feet", "us-ft", "us survey foot", "ftus"}
 _CM_UNITS = {"cm", "centimetre", "centimeter", "centimetres", "centimeters"}
 _OPTICAL_COLORS = {ColorInterp.red, ColorInterp.green, ColorInterp.blue}
+_OPTICAL_NAMES = {"red", "green", "blue", "nir", "b1", "b2", "b3", "b4", "b8", "b01", "b02",
+                  "b03", "b04", "b05", "b06", "b07", "b08", "b8a", "b11", "b12"}
 
 
 def check_sar(src, bands: tuple[int, ...], nodata: float | None, use_mask: bool, path: Path,
@@ -58,11 +60,14 @@ def check_sar(src, bands: tuple[int, ...], nodata: float | None, use_mask: bool,
 
 def _refuse_optical(src, bands: tuple[int, ...], name: str) -> None:
     colors = set(src.colorinterp)
-    if len(_OPTICAL_COLORS & colors) >= 2 or ColorInterp.palette in colors:
-        raise InputError(f"The SAR raster {name} is a colour image (its bands are labelled "
-                         f"{', '.join(c.name for c in src.colorinterp)}), not radar "
-                         "backscatter; give the Sentinel-1 VV/VH GeoTIFF (dB or linear "
-                         "power).")
+    labels = [(src.descriptions[b - 1] or "").strip() for b in bands]
+    optical = [label for label in labels if label.lower() in _OPTICAL_NAMES]
+    if len(_OPTICAL_COLORS & colors) >= 2 or ColorInterp.palette in colors or optical:
+        what = ", ".join(optical) if optical else \
+            ", ".join(c.name for c in src.colorinterp)
+        raise InputError(f"The SAR raster {name} is an optical or colour image (its bands are "
+                         f"labelled {what}), not radar backscatter; give the Sentinel-1 "
+                         "VV/VH GeoTIFF (dB or linear power).")
 
 
 def _any_valid(src, bands: tuple[int, ...], nodata: float | None, use_mask: bool) -> bool:
