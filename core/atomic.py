@@ -23,6 +23,7 @@ from .process import process_alive
 SIDECARS = (".aux.xml", ".ovr", ".msk")
 LOCK_SUFFIX = ".sardine-lock"
 STEM_CHARS = 60  # of the output's name in temporary names (they must fit NAME_MAX too)
+_SWEPT: set[str] = set()  # folders whose stale files this process has already removed
 _SCRATCH = re.compile(r"^\..*\.(\d+)-[A-Za-z0-9_]{8}\.(?:part(?:\.[^.]+)?|pass1\.tif)"
                       r"(?:\.aux\.xml|\.ovr|\.msk)?$")
 
@@ -165,7 +166,10 @@ def atomic_output(out_path: str | os.PathLike, suffix: str | None = None) -> Ite
     delete it (and any GDAL side files such as ``.aux.xml`` or ``.ovr``) on any exception."""
     out = Path(out_path)
     suffix = suffix if suffix is not None else out.suffix
-    remove_stale(out.parent)
+    folder = os.path.abspath(out.parent)
+    if folder not in _SWEPT:  # once per folder and process: dataset writers make thousands
+        _SWEPT.add(folder)
+        remove_stale(out.parent)
     with output_lock(out), watch_write_failures() as failures:
         tmp = temp_path(out, f".part{suffix}")
         try:
