@@ -79,6 +79,7 @@ def inp(tmp_path_factory) -> Path:
     write_raster(d / "dn.tif", (3000 * 10 ** (sv / 20)).astype(np.uint16), UTM, t)
     write_raster(d / "void.tif", np.full((2, 64, 64), -9999, np.float32), UTM, t,
                  nodata=-9999.0)
+    write_raster(d / "zeros.tif", np.zeros((2, 64, 64), np.float32), UTM, t)
     write_raster(d / "geo.tif", sv, "EPSG:4326", Affine(0.5, 0, 7.0, 0, -0.5, 45.0))
     with rasterio.open(d / "rgb.tif", "w", driver="GTiff", width=64, height=64, count=3,
                        dtype="uint16", crs=UTM, transform=t, photometric="RGB") as dst:
@@ -186,6 +187,7 @@ CASES = [
     ("sar-optical-image", _swap(_t(), "--sar", "{i}/rgb.tif"), 1, ["colour image"]),
     ("sar-sentinel2-reflectance", _swap(_t(), "--sar", "{i}/s2.tif"), 1, ["B04, B03"]),
     ("sar-all-nodata", _swap(_t(), "--sar", "{i}/void.tif"), 1, ["no valid pixel"]),
+    ("sar-all-zero", _swap(_t(), "--sar", "{i}/zeros.tif"), 1, ["one value everywhere"]),
     ("sar-geographic-huge-pixels", _swap(_t(), "--sar", "{i}/geo.tif"), 1, ["would need"]),
     ("sar-not-a-raster", _swap(_t(), "--sar", "{i}/broken.tif"), 1, ["cannot be read"]),
     # DEM plausibility

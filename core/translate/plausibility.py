@@ -53,6 +53,12 @@ def check_sar(src, bands: tuple[int, ...], nodata: float | None, use_mask: bool,
         raise InputError(f"The SAR raster {name} has no valid pixel: every pixel is nodata, "
                          "NaN or masked. Give a SAR raster with data (check its nodata value "
                          "with gdalinfo).")
+    if all(s.size > 100 and float(np.ptp(s)) == 0.0 for s in samples):
+        raise InputError(f"The SAR raster {name} holds one value everywhere it was sampled "
+                         f"({', '.join(f'{s[0]:g}' for s in samples)} in bands "
+                         f"{','.join(map(str, bands))}): an empty export or an undeclared "
+                         "nodata fill, with no radar texture to translate. Give the "
+                         "backscatter raster itself.")
     for band, values in zip(bands, samples, strict=True):
         if values.size:
             _check_band(values, band, name, linear, dtype, warnings)
