@@ -11,6 +11,7 @@ import errno
 import os
 import platform
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -54,7 +55,7 @@ def write_log(exc: BaseException, context: str) -> Path | None:
             f"{platform.platform()}\nargv: {sys.argv!r}\n\n"
             + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    for folder in (log_dir(), Path(os.environ.get("TMPDIR", "/tmp")) / "sardine-logs"):
+    for folder in (log_dir(), Path(tempfile.gettempdir()) / "sardine-logs"):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"error-{stamp}-{os.getpid()}.log"
