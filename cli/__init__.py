@@ -11,12 +11,12 @@ import argparse
 import importlib
 import logging
 import pkgutil
-import sys
 from types import ModuleType
 
-from ..core.errors import SardineError
 from ..core.version import __version__
 from . import commands as _commands_pkg
+from .guard import guarded, report
+from .signals import forward_termination_to_sigint
 
 
 def discover_commands() -> list[ModuleType]:
@@ -46,20 +46,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s: %(message)s",
-    )
+    """Run one subcommand; whatever happens, the user sees one line, never a traceback."""
+    forward_termination_to_sigint()
+    try:  # Ctrl-C or a broken install while the commands are imported
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001
+        return report("sardine", exc)
+    _configure_logging(args.verbose)
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
-    try:
-        return int(args._run(args) or 0)
-    except SardineError as exc:
-        sys.stderr.write(f"sardine {args.command}: error: {exc}\n")
-        return 1
-    except KeyboardInterrupt:
-        sys.stderr.write(f"sardine {args.command}: interrupted\n")
-        return 130
+    return guarded(f"sardine {args.command}", args._run, args)
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(levelname)s: %(message)s")
+    if not verbose:  # GDAL's "... signalled an error" lines would precede our message
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_quiet_gdal)
+
+
+def _quiet_gdal(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or not record.name.startswith("rasterio")

@@ -69,6 +69,11 @@ def resolve_model(name_or_path: str, folder: Path | None = None) -> Path:
     candidate = Path(name_or_path).expanduser()
     if candidate.is_file():
         return check_weights_file(candidate.resolve())
+    if candidate.is_dir():
+        found = sorted(p.name for p in candidate.glob(f"*{SUFFIX}"))[:3]
+        raise InputError(f"--model {name_or_path} is a folder, not a weights file; give the "
+                         f"{SUFFIX} file itself"
+                         + (f" (there: {', '.join(found)})." if found else "."))
     bundled = folder / f"{name_or_path}{SUFFIX}"
     if candidate.name == name_or_path and bundled.is_file():
         return bundled

@@ -1,6 +1,7 @@
 """Acquisition geometry of a SAR image: what the distortion masks and the simulator need."""
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 from .errors import InputError
@@ -19,6 +20,9 @@ class AcquisitionGeometry:
     look: str = "right"
 
     def __post_init__(self) -> None:
+        if not math.isfinite(float(self.heading_deg)):
+            raise InputError(f"Heading {self.heading_deg} deg is not a finite angle; give "
+                             "degrees clockwise from north (Sentinel-1 descending: about 190).")
         if not 0.0 < float(self.incidence_deg) < 90.0:
             raise InputError(f"Incidence angle {self.incidence_deg} deg is outside (0, 90); "
                              "Sentinel-1 IW uses about 30 to 46 deg.")

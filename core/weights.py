@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -37,6 +38,10 @@ WEIGHTS_SUFFIX = ".safetensors"
 PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".tar")
 MAX_HEADER_BYTES = 100 * 1024 * 1024  # the safetensors library's own limit
 SAVE_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
+DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2,
+               "I8": 1, "U8": 1, "BOOL": 1}
+PIXEL_SIZE_RANGE_M = (0.01, 10000.0)  # a weights file's training pixel size
+MAX_PARAMETERS = 500_000_000  # bounds what a file can make Sardine allocate (pix2pix: 54 M)
 
 
 def _now_iso() -> str:
@@ -100,6 +105,30 @@ class WeightsMetadata:
             raise WeightsError(
                 f"The metadata of {source} is incomplete or malformed ({exc!r}); re-save the "
                 "weights with sardine.core.weights.save_weights.") from None
+
+    def check_bounds(self, source: str) -> WeightsMetadata:
+        """Refuse numbers no trained model has: they would make translation divide by zero
+        or regrid onto absurd grids."""
+        lo, hi = PIXEL_SIZE_RANGE_M
+        problems = []
+        if not lo <= self.pixel_size_m <= hi:  # also refuses NaN
+            problems.append(f"pixel size {self.pixel_size_m} m (expected {lo:g} to {hi:g})")
+        norm = self.normalization
+        for band, (low, high) in zip(norm.sar_bands, norm.sar_db_ranges, strict=False):
+            if not (math.isfinite(low) and math.isfinite(high) and low < high):
+                problems.append(f"dB range {low}..{high} of {band}")
+        if len(norm.sar_db_ranges) != len(norm.sar_bands):
+            problems.append(f"{len(norm.sar_db_ranges)} dB ranges for "
+                            f"{len(norm.sar_bands)} SAR bands")
+        if not 0.0 < norm.dem_max_m < 1e6:
+            problems.append(f"DEM scale {norm.dem_max_m} m")
+        if not 0.0 < norm.optical_scale < 1e9:
+            problems.append(f"optical scale {norm.optical_scale}")
+        if problems:
+            raise WeightsError(f"The metadata of {source} holds impossible values ("
+                               + "; ".join(problems) + "); the file was altered or written "
+                               "by a faulty tool: re-save the weights with save_weights.")
+        return self
 
 
 # --- inspecting a file without trusting it ---------------------------------------------
@@ -173,7 +202,18 @@ def _check_layout(path: Path, header: dict[str, Any], data_bytes: int) -> None:
         if begin > stop or min(shape, default=0) < 0:
             raise WeightsError(f"{path} is corrupted: tensor '{name}' has impossible "
                                "offsets or shape; copy the file again or re-save it.")
+        itemsize = DTYPE_BYTES.get(str(info["dtype"]))
+        if itemsize is None or math.prod(shape) * itemsize != stop - begin:
+            raise WeightsError(f"{path} is corrupted: tensor '{name}' declares shape {shape} "
+                               f"({info['dtype']}) but {stop - begin} bytes; copy the file "
+                               "again or re-save it.")
         end = max(end, stop)
+    count = sum(math.prod(int(v) for v in info["shape"]) for name, info in header.items()
+                if name != "__metadata__")
+    if count > MAX_PARAMETERS:
+        raise WeightsError(f"{path} declares {count / 1e6:.0f} M parameters, more than any "
+                           f"Sardine model ({MAX_PARAMETERS / 1e6:.0f} M at most; SARDINet has "
+                           "about 7 M); it was not written for Sardine.")
     if end > data_bytes:
         raise WeightsError(f"{path} is truncated ({data_bytes} of {end} tensor bytes); the "
                            "copy or download was interrupted: copy it again.")
@@ -197,7 +237,7 @@ def _metadata_from_header(path: Path, header: dict[str, Any]) -> WeightsMetadata
     if not isinstance(data, dict):
         raise WeightsError(f"The Sardine metadata of {path} is not a JSON object; re-save "
                            "the weights with save_weights.")
-    return WeightsMetadata.from_dict(data, source=str(path))
+    return WeightsMetadata.from_dict(data, source=str(path)).check_bounds(str(path))
 
 
 def check_weights_file(path: str | os.PathLike) -> Path:
@@ -325,11 +365,12 @@ def load_weights(path: str | os.PathLike, device: str | torch.device = "cpu"
             f"({__version__}) does not know (known: {', '.join(list_models())}); update "
             "Sardine or use weights for a listed model.")
     try:
+        with torch.device("meta"):  # shapes first: a crafted config allocates nothing
+            _check_tensors(path, header, build_model(metadata.model, metadata.config))
         model = build_model(metadata.model, metadata.config)
     except InputError as exc:
         raise WeightsError(f"The model configuration stored in {path} is invalid: {exc}"
                            ) from None
-    _check_tensors(path, header, model)
     try:
         tensors = load_file(str(path), device="cpu")
     except (SafetensorError, OSError, ValueError) as exc:

@@ -23,6 +23,7 @@ from qgis.core import (
 from ..core.errors import InputError, SardineError
 from ..core.feedback import Feedback
 from .dependencies import missing_message, missing_packages
+from .task_guard import task_error_message
 
 # Providers whose layers are not files GDAL can open, with the words an analyst knows.
 NON_FILE_PROVIDERS = {"wms": "WMS/WMTS/XYZ web", "wcs": "WCS web", "memory": "memory",
@@ -60,7 +61,7 @@ def qgis_errors(feedback: QgsProcessingFeedback | None = None) -> Iterator[None]
     except Exception as exc:
         if feedback is not None:
             feedback.pushDebugInfo(traceback.format_exc())
-        raise QgsProcessingException(f"Unexpected error: {type(exc).__name__}: {exc}") from exc
+        raise QgsProcessingException(task_error_message(exc)) from exc
 
 
 def layer_file(layer: QgsMapLayer | None, role: str) -> Path:

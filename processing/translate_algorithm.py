@@ -48,6 +48,7 @@ from .common import (
 from .geometry_params import GEOMETRY_HELP, add_geometry_parameters, geometry_values
 from .icons import icon
 from .styles import save_style_sidecar
+from .task_guard import task_error_message
 
 if TYPE_CHECKING:  # the engine imports torch: only when a run is prepared
     from ..core.translate.preflight import RunPlan
@@ -221,6 +222,8 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
             _LAST_CHECK = (_plan_key(params), time.monotonic(), validate(params))
         except (SardineError, QgsProcessingException) as exc:
             return False, str(exc)
+        except Exception as exc:  # noqa: BLE001 (a check must never show a traceback)
+            return False, task_error_message(exc)
         return True, ""
 
     # --- execution ------------------------------------------------------------------------

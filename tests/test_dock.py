@@ -192,7 +192,8 @@ def test_model_picker_lists_bundled_models_with_descriptions(qgis_iface, fusion_
     assert form.choices().model == "tiny-late" and not form.choices().use_weights
     form.model_combo.setCurrentIndex(1)
     form.weights_widget.setFilePath(str(fusion_weights))
-    assert form.weights_widget.isEnabled() and "random initialisation (tests)" in form.model_info.text()
+    assert form.weights_widget.isEnabled()
+    assert "random initialisation (tests)" in form.model_info.text()
     assert form.choices().weights == str(fusion_weights) and form.choices().use_weights
     assert form.choices().model == ""
     dock.deleteLater()

@@ -193,7 +193,7 @@ def test_distortion_needs_geometry_and_dem(scene, weights_sar_only, tmp_path):
              "give a DEM")
     _refused(_params(sar, dem, weights_sar_only, tmp_path / "o.tif",
                      distortion_out=tmp_path / "o.tif", incidence=39.0, heading=190.0),
-             "also an input")
+             "are both", "its own file name")
 
 
 def test_fusion_model_and_mask_without_dem_report_both(scene, weights, tmp_path):
@@ -208,7 +208,7 @@ def test_output_folder_that_cannot_hold_files(scene, weights, tmp_path):
     """Defect 7 of issue 17: /proc exists but refuses files; say so before any work."""
     sar, dem = scene
     _refused(_params(sar, dem, weights, Path("/proc/sardine_optical.tif")),
-             "Cannot write files in the output folder /proc")
+             "Cannot write to the output folder /proc")
 
 
 def test_geometry_read_from_sar_metadata(scene, weights_sar_only, tmp_path):

@@ -37,6 +37,7 @@ from ..core.errors import InputError
 from ..processing import translate_algorithm as alg
 from ..processing.common import bundled_models, layer_file, output_name
 from ..processing.dependencies import MissingPackage, missing_message, missing_packages
+from ..processing.task_guard import task_error_message
 from .choices import DockChoices
 from .devices import detect_gpu, device_choices
 from .dock_form import DockForm
@@ -246,8 +247,8 @@ class SardineDock(QgsDockWidget):
         try:
             added = add_results(QgsProject.instance(), results[alg.OUTPUT], name,
                                 results.get(alg.DISTORTION_OUTPUT))
-        except OSError as exc:
-            self._fail(str(exc))
+        except Exception as exc:  # noqa: BLE001 (a slot: nothing may reach QGIS as a traceback)
+            self._fail(task_error_message(exc))
             return
         self.progress.setValue(100)
         note = (f" {len(warnings)} warning(s) in the log panel (Sardine tab): {warnings[-1]}"

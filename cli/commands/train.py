@@ -54,5 +54,6 @@ def run(args: argparse.Namespace) -> int:
               f", MSE {metrics.get('val_mse', float('nan')):.4f}, "
               f"SSIM {metrics.get('val_ssim', float('nan')):.3f}, "
               f"PSNR {metrics.get('val_psnr', float('nan')):.2f} dB")
-        print(f"weights: {result.model_path}")
+        if result.model_path.is_file():  # never name a file that was not written
+            print(f"weights: {result.model_path}")
     return 0

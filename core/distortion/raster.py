@@ -25,12 +25,14 @@ from ..feedback import Feedback
 from ..geometry import AcquisitionGeometry
 from ..grid import RasterGrid
 from ..scoped import gdal_cache
+from ..translate.plausibility import check_height_raster
 from .codes import CODES, COLORS, LEGEND, NODATA
 from .mask import compute_distortion
 
 BLOCK = 1024  # core window size in pixels (a multiple of the 256-pixel GeoTIFF tiles)
 GDAL_CACHE_BYTES = 64 * 1024 * 1024
 MAX_MARGIN = 4096  # pixels; beyond this the margin is capped with a warning
+OUTPUT_SUFFIXES = (".tif", ".tiff")
 
 
 def _blocks(width: int, height: int, size: int) -> Iterator[Window]:
@@ -77,7 +79,10 @@ def _relief(reader, grid: RasterGrid, feedback: Feedback) -> float:
         if valid.any():
             low, high = min(low, float(data[valid].min())), max(high, float(data[valid].max()))
         feedback.progress(10.0 * (i + 1) / len(blocks))
-    return 0.0 if not np.isfinite(low) else high - low
+    if not np.isfinite(low):
+        raise InputError("The DEM has no valid height anywhere (every pixel is nodata or "
+                         "NaN); give a DEM with heights over the area.")
+    return high - low
 
 
 def write_distortion_metadata(dst, geometry: AcquisitionGeometry) -> None:
@@ -104,13 +109,27 @@ def write_distortion_raster(dem_path: str | os.PathLike, out_path: str | os.Path
     """
     feedback = feedback or Feedback()
     dem_path = Path(dem_path)
+    if not Path(out_path).name or Path(out_path).is_dir():
+        raise InputError(f"The output '{out_path}' is a folder, not a file name; give a "
+                         "GeoTIFF name such as mask.tif.")
+    if Path(out_path).suffix.lower() not in OUTPUT_SUFFIXES:
+        name = Path(out_path).with_suffix(".tif").name
+        raise InputError(f"The distortion mask {Path(out_path).name} must be a GeoTIFF (the "
+                         f"only format written); name it {name}.")
     out = check_output_path(out_path, [dem_path])
     with ExitStack() as stack:
         # A bounded GDAL block cache keeps memory independent of the raster's size.
         stack.enter_context(gdal_cache(GDAL_CACHE_BYTES))
         reader = _open_reader(stack, dem_path, target)
         grid = RasterGrid.from_dataset(reader)
+        odd: list[str] = []
+        check_height_raster(reader, dem_path.name, odd)
+        for message in odd:
+            feedback.warning(message)
         grid.metric_pixel_size()  # refuses rotated or unit-less grids before any work
+        if min(grid.width, grid.height) < 2:
+            raise InputError(f"The DEM {dem_path.name} is {grid.width}x{grid.height} pixels; "
+                             "slopes need at least 2x2. Give a DEM covering more ground.")
         relief = _relief(reader, grid, feedback)
         theta = math.radians(geometry.incidence_deg)
         reach_m = relief * max(math.tan(theta), 1.0 / math.tan(theta))

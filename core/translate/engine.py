@@ -2,15 +2,13 @@
 Processing algorithm. See ``docs/PERFORMANCE.md`` for the memory it needs."""
 from __future__ import annotations
 
-import os
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 
-from ..atomic import atomic_output
+from ..atomic import atomic_output, scratch_file
 from ..feedback import Feedback
 from ..scoped import gdal_cache
 from ..version import __version__
@@ -94,7 +92,7 @@ def translate(params: TranslateParams, feedback: Feedback | None = None,
                 run_tiles(plan, layout, runner, out_tmp, True, feedback,
                           _span(feedback, low, 100.0), tags, params.creation_options)
             else:
-                inter = stack.enter_context(_scratch(plan.out_path))
+                inter = stack.enter_context(scratch_file(plan.out_path))
                 mid = low + 0.75 * (100.0 - low)
                 run_tiles(plan, layout, runner, inter, False, feedback,
                           _span(feedback, low, mid))
@@ -122,20 +120,6 @@ def _distortion(plan: RunPlan, params: TranslateParams, out: Path,
     sub = Feedback(on_progress=lambda p: progress(p / 100.0), on_info=feedback.info,
                    on_warning=feedback.warning, is_cancelled=feedback.is_cancelled)
     write_distortion_raster(plan.dem_path, out, plan.geometry, sub, target=plan.sar_grid)
-
-
-@contextmanager
-def _scratch(beside: Path) -> Iterator[Path]:
-    """A temporary file beside the output (same disk, removed whatever happens)."""
-    fd, name = tempfile.mkstemp(prefix=f".{beside.stem}.", suffix=".pass1.tif",
-                                dir=beside.parent)
-    os.close(fd)
-    path = Path(name)
-    try:
-        yield path
-    finally:
-        for candidate in (path, Path(name + ".aux.xml"), Path(name + ".msk")):
-            candidate.unlink(missing_ok=True)
 
 
 def _parameters(params: TranslateParams, plan: RunPlan, batch: int) -> dict:

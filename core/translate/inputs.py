@@ -20,11 +20,9 @@ from rasterio.windows import Window
 
 from ..normalization import linear_to_db
 from ..raster_io import nearest_fill, read_valid
+from .plausibility import DEM_VALID_RANGE_M
 from .preflight import RunPlan
 from .tiling import Block, TileLayout, reflect_index
-
-# Heights outside this range are voids written without a nodata tag (e.g. -32768).
-DEM_VALID_RANGE_M = (-1000.0, 9000.0)
 
 
 @dataclass

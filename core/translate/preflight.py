@@ -24,7 +24,8 @@ from ..raster_io import open_raster, uses_mask_band
 from ..sar_metadata import resolve_geometry
 from .model_info import LoadedModel, ModelInfo, read_model_info
 from .params import DEVICES, ENHANCEMENTS, TranslateParams
-from .sampling import dem_coverage, sample_sar
+from .plausibility import check_dem, check_sar, check_work_grid
+from .sampling import sample_sar
 from .workgrid import work_grid_for
 
 OUTPUT_SUFFIXES = (".tif", ".tiff")
@@ -96,6 +97,7 @@ def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = No
         sar_grid = RasterGrid.from_dataset(sar)
         bands = _check_sar_bands(sar, params.sar_bands, info, warnings)
         work = work_grid_for(sar_grid, info.pixel_size_m, warnings, sar_path)
+        check_work_grid(sar_grid, work, sar_path, info.pixel_size_m)
         nodata = sar.nodata
         mask_band = uses_mask_band(sar, bands)
         linear = looks_linear(sample_sar(sar, bands, nodata, mask_band))
@@ -103,16 +105,18 @@ def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = No
             warnings.append(f"The SAR raster {sar_path.name} looks like linear power (no "
                             "negative values, median below 2), not dB; it is converted with "
                             "10*log10(x). Give dB values to skip this guess.")
+        check_sar(sar, bands, nodata, mask_band, sar_path, linear, warnings)
     dem_nodata, dem_mask, coverage = None, False, None
     if dem_path is not None and (info.uses_dem or distortion_path is not None):
         with open_raster(dem_path, "DEM") as dem:
             dem_nodata, dem_mask = _check_dem(dem, dem_path, sar_grid, warnings)
-            coverage = dem_coverage(dem, work, dem_nodata, dem_mask)
+            coverage = check_dem(dem, dem_path, work, dem_nodata, dem_mask, sar_path,
+                                 info.uses_dem, warnings)
         if coverage <= 0.0:
             raise InputError(f"The DEM {dem_path.name} has no data over the SAR image (its "
                              "footprints overlap, but every sampled DEM pixel there is "
                              "nodata); give a DEM that covers the SAR footprint.")
-        if coverage < 0.999 and info.uses_dem:
+        if 0.5 <= coverage < 0.999 and info.uses_dem:
             warnings.append(f"The DEM covers only about {100 * coverage:.1f}% of the SAR "
                             "image; pixels without DEM become nodata in the output.")
     return RunPlan(
@@ -160,9 +164,17 @@ def _check_numbers(params: TranslateParams) -> None:
     if params.tile < 64:
         raise InputError(f"The tile size {params.tile} is too small for the models' receptive "
                          "field; use at least 64 (512 is a good default).")
-    if params.overlap < 0 or 2 * params.overlap > params.tile:
-        raise InputError(f"The tile overlap {params.overlap} must be between 0 and half the tile "
-                         f"({params.tile // 2}); 64 is a good default.")
+    if params.overlap < 0:
+        raise InputError(f"The tile overlap {params.overlap} must be 0 or more; 64 is a good "
+                         "default.")
+    if 2 * params.overlap > params.tile:
+        raise InputError(f"The tile size {params.tile} is too small for a tile overlap of "
+                         f"{params.overlap} (the overlap is at most half the tile); use a tile "
+                         f"of {max(128, 4 * params.overlap)} or more, or an overlap of "
+                         f"{params.tile // 4} or less.")
+    if params.threads is not None and params.threads < 1:
+        raise InputError(f"The thread count {params.threads} must be at least 1 (leave it unset "
+                         "to use every usable core).")
 
 
 def _check_tiling(params: TranslateParams, info: ModelInfo) -> None:
@@ -176,6 +188,9 @@ def _check_tiling(params: TranslateParams, info: ModelInfo) -> None:
 def _check_outputs(params: TranslateParams, sar: Path, dem: Path | None
                    ) -> tuple[Path, Path | None]:
     out = Path(params.out_path).expanduser()
+    if not out.name or out.is_dir():
+        raise InputError(f"The output '{params.out_path}' is a folder, not a file name; give "
+                         "a GeoTIFF name such as out.tif.")
     if out.suffix.lower() not in OUTPUT_SUFFIXES:
         raise InputError(f"The output {out.name} must be a GeoTIFF; name it "
                          f"{out.with_suffix('.tif').name}.")
@@ -186,6 +201,10 @@ def _check_outputs(params: TranslateParams, sar: Path, dem: Path | None
         if dist.suffix.lower() not in OUTPUT_SUFFIXES:
             raise InputError(f"The distortion mask {dist.name} must be a GeoTIFF; name it "
                              f"{dist.with_suffix('.tif').name}.")
+        if dist.resolve() == out:
+            raise InputError(f"The distortion mask and the translation are both {out}; give "
+                             "the mask its own file name, e.g. "
+                             f"{out.with_name(out.stem + '_distortion.tif').name}.")
         dist = check_output_path(dist, [sar, dem, out])
     return out, dist
 

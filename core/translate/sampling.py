@@ -31,8 +31,16 @@ def sample_sar(src, bands: tuple[int, ...], nodata: float | None, use_mask: bool
 
 
 def dem_coverage(dem, grid: RasterGrid, nodata: float | None, use_mask: bool) -> float:
-    """Fraction of ``grid`` (sampled on a regular grid of points) where the DEM has data,
-    from one decimated read of the DEM window under the points (not one read per point)."""
+    """Fraction of ``grid`` (sampled on a regular grid of points) where the DEM has data."""
+    heights, _inside, total = dem_heights(dem, grid, nodata, use_mask)
+    return heights.size / float(total)
+
+
+def dem_heights(dem, grid: RasterGrid, nodata: float | None, use_mask: bool
+                ) -> tuple[np.ndarray, int, int]:
+    """DEM values with data at a regular grid of points over ``grid``: (values, points
+    inside the DEM's extent, points in all). One decimated read of the DEM window under
+    the points, not one read per point."""
     n = COVERAGE_POINTS
     rows = (np.arange(n) + 0.5) * grid.height / n
     cols = (np.arange(n) + 0.5) * grid.width / n
@@ -42,16 +50,19 @@ def dem_coverage(dem, grid: RasterGrid, nodata: float | None, use_mask: bool) ->
         xs, ys = warp_transform(grid.crs, dem.crs, list(xs), list(ys))
     xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
     c, r = ~dem.transform * (xs, ys)
-    c, r = np.floor(c).astype(np.int64), np.floor(r).astype(np.int64)
-    inside = (c >= 0) & (c < dem.width) & (r >= 0) & (r < dem.height) & np.isfinite(xs)
+    finite = np.isfinite(c) & np.isfinite(r)
+    c = np.floor(np.where(finite, c, -1)).astype(np.int64)
+    r = np.floor(np.where(finite, r, -1)).astype(np.int64)
+    inside = (c >= 0) & (c < dem.width) & (r >= 0) & (r < dem.height) & finite
     if not inside.any():
-        return 0.0
+        return np.empty(0, np.float64), 0, int(c.size)
     c, r = c[inside], r[inside]
     col0, row0 = int(c.min()), int(r.min())
     width, height = int(c.max()) + 1 - col0, int(r.max()) + 1 - row0
     shape = (min(height, COVERAGE_READ), min(width, COVERAGE_READ))
-    _, valid = read_valid(dem, (1,), Window(col0, row0, width, height), nodata, use_mask,
-                          out_shape=shape)
+    data, valid = read_valid(dem, (1,), Window(col0, row0, width, height), nodata, use_mask,
+                             out_shape=shape)
     ri = np.minimum((r - row0) * shape[0] // height, shape[0] - 1)
     ci = np.minimum((c - col0) * shape[1] // width, shape[1] - 1)
-    return int(valid[ri, ci].sum()) / float(inside.size)
+    ok = valid[ri, ci]
+    return data[0, ri, ci][ok].astype(np.float64), int(inside.sum()), int(inside.size)

@@ -7,6 +7,7 @@ then linear learning-rate decay. ``lr=None`` picks the family's default.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -54,8 +55,9 @@ class TrainConfig:
                 raise InputError(f"--{name} must be at least 1 (got {getattr(self, name)}).")
         if self.workers < 0:
             raise InputError(f"--workers must be 0 or more (got {self.workers}).")
-        if self.lr is not None and not self.lr > 0:
-            raise InputError(f"--lr must be positive (got {self.lr}).")
+        if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):
+            raise InputError(f"--lr must be a positive number such as 1e-5 (got {self.lr}).")
+        _check_numbers(self)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,6 +70,28 @@ class TrainConfig:
     @property
     def run_dir(self) -> Path:
         return Path(self.out).expanduser()
+
+
+def _check_numbers(cfg: TrainConfig) -> None:
+    """Options that would crash the run late or train on garbage, refused up front."""
+    if cfg.dem_max_m is not None and not (math.isfinite(cfg.dem_max_m) and cfg.dem_max_m > 0):
+        raise InputError(f"--dem-max must be a positive height in metres such as 4000 (got "
+                         f"{cfg.dem_max_m}).")
+    if int(cfg.patch) < 16:
+        raise InputError(f"--patch must be at least 16 pixels (got {cfg.patch}); 256 is the "
+                         "default.")
+    if cfg.stride is not None and int(cfg.stride) < 1:
+        raise InputError(f"--stride must be at least 1 pixel (got {cfg.stride}).")
+    if int(cfg.previews) < 0:
+        raise InputError(f"--previews must be 0 or more (got {cfg.previews}).")
+    if cfg.max_minutes is not None and not (math.isfinite(cfg.max_minutes)
+                                            and cfg.max_minutes > 0):
+        raise InputError(f"--max-minutes must be a positive number (got {cfg.max_minutes}).")
+    data, out = Path(cfg.data).expanduser().resolve(), Path(cfg.out).expanduser().resolve()
+    if out == data or data in out.parents:
+        raise InputError(f"--out {cfg.out} is {'the' if out == data else 'inside the'} "
+                         "training data folder; give a run folder outside --data so the "
+                         "run never mixes with your data.")
 
 
 @dataclass

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import sys
 import time
@@ -32,6 +33,7 @@ from .args import config_from_json
 from .checkpoint import STATE_FILE, load_state, rng_state, save_state, set_rng_state
 from .config import RunResult, TrainConfig
 from .data import RunData, build_run_data
+from .divergence import diverged, no_validation_score, remove_unfinished
 from .gan import CycleGANStep, Pix2PixStep
 from .history import read_history, write_history
 from .plots import plot_losses, plot_previews
@@ -52,14 +54,18 @@ def train(config: TrainConfig, feedback: Feedback | None = None,
     epoch, and is polled for cancellation between batches. ``progress_bars`` draws a tqdm
     bar per epoch on stderr (the CLI turns it on). Under ``torchrun`` every process calls
     this; only rank 0 writes files. Raises ``InputError`` for unusable data or options and
-    ``Cancelled`` when stopped (the run folder then holds the last completed epoch).
+    ``Cancelled`` when stopped (the run folder then holds the last completed epoch; a run
+    folder this call created is removed again when no epoch was completed).
     """
     feedback = feedback or Feedback()
+    fresh = not config.run_dir.exists()
     ctx = ddp.setup(config.device)
     try:
         result = _Run(config, feedback, ctx, progress_bars).run()
     except BaseException:
         ctx.close(graceful=False)
+        if fresh and ctx.is_main:
+            remove_unfinished(config.run_dir.resolve(), RUN_FILES)
         raise
     ctx.close()  # nothing references the run (and its DDP wrappers) any more: see close()
     return result
@@ -160,6 +166,8 @@ class _Run:
             terms = self.train_epoch(step, train_loader, epoch)
             ddp.sync_buffers(step.translation_model, self.ctx)
             metrics = validate(step.translation_model, val_loader, self.amp, self.ctx)
+            if not math.isfinite(metrics["val_l1"]):
+                raise no_validation_score(self.run_dir, epoch, self.cfg.resume or epoch > 1)
             row = {"epoch": epoch, **{f"train_{k}": v for k, v in terms.items()}, **metrics,
                    "lr": step.current_lr(), "seconds": time.perf_counter() - tick}
             step.end_epoch(epoch)
@@ -197,10 +205,13 @@ class _Run:
         try:
             for batch in loader:
                 if self.ctx.any(self.feedback.is_cancelled()):
-                    raise Cancelled(f"Training cancelled during epoch {epoch}; "
-                                    f"{self.run_dir} holds the last completed epoch "
-                                    "(continue with --resume).")
+                    kept = (f"{self.run_dir} holds the last completed epoch (continue with "
+                            "--resume)") if epoch > 1 or self.cfg.resume else \
+                        "no epoch was completed, so nothing was kept"
+                    raise Cancelled(f"Training cancelled during epoch {epoch}; {kept}.")
                 terms = step.train_batch(batch)
+                if self.ctx.any(not all(math.isfinite(v) for v in terms.values())):
+                    raise diverged(self.run_dir, epoch, terms, self.cfg.resume or epoch > 1)
                 for key, value in terms.items():
                     totals[key] = totals.get(key, 0.0) + value
                 batches += 1
