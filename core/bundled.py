@@ -71,7 +71,7 @@ def resolve_model(name_or_path: str, folder: Path | None = None) -> Path:
         return check_weights_file(candidate.resolve())
     if candidate.is_dir():
         found = sorted(p.name for p in candidate.glob(f"*{SUFFIX}"))[:3]
-        raise InputError(f"--model {name_or_path} is a folder, not a weights file; give the "
+        raise InputError(f"The model {name_or_path} is a folder, not a weights file; give the "
                          f"{SUFFIX} file itself"
                          + (f" (there: {', '.join(found)})." if found else "."))
     bundled = folder / f"{name_or_path}{SUFFIX}"

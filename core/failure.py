@@ -104,7 +104,7 @@ def user_message(exc: BaseException, context: str) -> tuple[str, Path | None]:
     if isinstance(exc, SardineError):
         return str(exc), None
     if isinstance(exc, MemoryError):
-        return ("Out of memory; close other programs, or use a smaller --tile or --batch.",
+        return ("Out of memory; close other programs, or use a smaller tile or batch size.",
                 None)
     gdal = _gdal_message(exc)
     if gdal is not None:

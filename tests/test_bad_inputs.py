@@ -164,10 +164,10 @@ CASES = [
     ("distortion-out-is-out", _t("--distortion-out", "{o}/out.tif", "--incidence", "39",
                                  "--heading", "190"), 1, ["its own file name"]),
     # numbers
-    ("threads-negative", _t("--threads", "-2"), 1, ["--threads -2"]),
+    ("threads-negative", _t("--threads", "-2"), 1, ["thread count -2"]),
     ("tile-small-default-overlap", _swap(_swap(_t(), "--tile", "64"), "--overlap", "64"), 1,
-     ["--tile 64 is too small", "--overlap"]),
-    ("batch-negative", _t("--batch", "-1"), 1, ["--batch -1"]),
+     ["tile size 64 is too small", "overlap of 64"]),
+    ("batch-negative", _t("--batch", "-1"), 1, ["batch size -1"]),
     ("heading-inf", _t("--distortion-out", "{o}/m.tif", "--incidence", "39", "--heading",
                        "inf"), 1, ["not a finite angle"]),
     # weights
@@ -241,7 +241,7 @@ def test_unexpected_error_points_to_a_log(entry, inp, tmp_path, capsys, monkeypa
     def boom(*_a, **_k):
         raise RuntimeError("boom in the engine")
 
-    monkeypatch.setattr(engine, "validate", boom)
+    monkeypatch.setattr(engine, "run_tiles", boom)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     out = tmp_path / "out"
     out.mkdir()

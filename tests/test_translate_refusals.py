@@ -125,7 +125,8 @@ def test_output_folder_missing_or_not_tif(scene, weights, tmp_path):
 @pytest.mark.parametrize("kw,phrases", [
     ({"tile": 100, "overlap": 32}, ("not a multiple of 8", "tile size of 96")),
     ({"tile": 32, "overlap": 8}, ("too small", "at least 64")),
-    ({"tile": 128, "overlap": 80}, ("tile overlap 80", "half the tile")),
+    ({"tile": 128, "overlap": 80}, ("tile size 128 is too small", "overlap of 80",
+                                    "half the tile")),
     ({"batch": -1}, ("batch size -1", "0: automatic")),
     ({"enhance": "sharpen"}, ("Unknown enhancement", "laplacian")),
     ({"device": "tpu"}, ("Unknown device",)),

@@ -158,7 +158,7 @@ def check_dem(dem, path: Path, grid: RasterGrid, nodata: float | None, use_mask:
     name = path.name
     if path.resolve() == sar_path.resolve():
         raise InputError(f"The DEM and the SAR are the same file ({name}); give the DEM "
-                         "(heights in metres) as --dem.")
+                         "(heights in metres) as the DEM input.")
     _check_units(dem, name)
     heights, inside, total = dem_heights(dem, grid, nodata, use_mask)
     lo, hi = DEM_VALID_RANGE_M
@@ -240,7 +240,7 @@ def _warn_odd_heights(dem, name: str, heights: np.ndarray, warnings: list[str]) 
     elif median < -5.0 and top < 30.0 and low > -60.0:
         warnings.append(f"The DEM {name} has values from {low:.3g} to {top:.3g} (median "
                         f"{median:.3g}): they look like SAR backscatter in dB, not heights "
-                        "in metres. Check that --dem is the DEM (band 1 is read).")
+                        "in metres. Check that the DEM input is the DEM (band 1 is read).")
     elif float(np.ptp(heights)) == 0.0:
         warnings.append(f"The DEM {name} is {median:g} m everywhere it was sampled: a "
                         "placeholder? The model then sees flat terrain.")
