@@ -1,7 +1,10 @@
-"""Weights that ship with Sardine (``resources/weights/<name>.safetensors``), found by name.
+"""Weights that ship with Sardine (``resources/weights/<name>.safetensors``, and its
+exported twin ``<name>.onnx``), found by name.
 
 ``resolve_model`` is what every front end calls with the user's ``--model`` value: an
-existing .safetensors path, or the name of a bundled file.
+existing .safetensors or .onnx path, or the name of a bundled file (the .safetensors when
+present, else the .onnx; the runtime then picks the twin it runs, see
+``core/translate/runtime.py``). Nothing here imports torch.
 """
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, SardineError
-from .models.registry import REGISTRY
+from .onnx_scan import ONNX_SUFFIX, check_onnx_file
 from .weights import WEIGHTS_SUFFIX, WeightsMetadata, check_weights_file, read_metadata
 
 log = logging.getLogger("sardine")
@@ -38,9 +41,9 @@ def list_bundled(folder: Path | None = None) -> list[BundledModel]:
     """Every readable bundled weights file, by name; unreadable ones are logged, skipped."""
     folder = Path(folder) if folder is not None else BUNDLED_DIR
     found = []
-    for path in sorted(folder.glob(f"*{WEIGHTS_SUFFIX}")):
+    for path in _bundled_files(folder):
         try:
-            metadata = read_metadata(path)
+            metadata = _read_any_metadata(path)
         except SardineError as exc:
             log.warning("Skipping bundled weights %s: %s", path.name, exc)
             continue
@@ -48,24 +51,52 @@ def list_bundled(folder: Path | None = None) -> list[BundledModel]:
     return found
 
 
+def _bundled_files(folder: Path) -> list[Path]:
+    """One file per bundled name: the .safetensors, or the .onnx where it stands alone."""
+    files = {p.stem: p for p in folder.glob(f"*{ONNX_SUFFIX}")}
+    files.update({p.stem: p for p in folder.glob(f"*{WEIGHTS_SUFFIX}")})
+    return [files[name] for name in sorted(files)]
+
+
+def _read_any_metadata(path: Path) -> WeightsMetadata:
+    if path.suffix.lower() == ONNX_SUFFIX:
+        from .onnx_model import read_onnx_metadata
+
+        return read_onnx_metadata(path).weights
+    return read_metadata(path)
+
+
+def _architectures() -> tuple[str, ...]:
+    """Registered model names, when torch (which the registry needs) is installed."""
+    try:
+        from .models.registry import REGISTRY
+    except ImportError:
+        return ()
+    return tuple(REGISTRY)
+
+
 def resolve_model(name_or_path: str, folder: Path | None = None) -> Path:
     """An existing weights file, or the bundled weights called ``name_or_path``."""
     folder = Path(folder) if folder is not None else BUNDLED_DIR
     candidate = Path(name_or_path).expanduser()
     if candidate.is_file():
+        if candidate.suffix.lower() == ONNX_SUFFIX:
+            check_onnx_file(candidate)
+            return candidate.resolve()
         return check_weights_file(candidate.resolve())
-    bundled = folder / f"{name_or_path}{WEIGHTS_SUFFIX}"
-    if candidate.name == name_or_path and bundled.is_file():
-        return bundled
+    for suffix in (WEIGHTS_SUFFIX, ONNX_SUFFIX):
+        bundled = folder / f"{name_or_path}{suffix}"
+        if candidate.name == name_or_path and bundled.is_file():
+            return bundled
     names = [b.name for b in list_bundled(folder)]
     available = (f"bundled weights: {', '.join(names)}" if names
                  else "no weights are bundled with this installation")
-    how = ("pass a .safetensors file (train one with `sardine train`, which writes "
-           "weights with their metadata)")
+    how = ("pass a .safetensors or .onnx file (train one with `sardine train`, which writes "
+           "weights with their metadata; `sardine export` makes the .onnx)")
     if candidate.suffix or "/" in name_or_path or "\\" in name_or_path:
         raise InputError(f"Weights file {name_or_path} does not exist; check the path, or "
                          f"{how}. ({available.capitalize()}.)")
-    if name_or_path in REGISTRY:
+    if name_or_path in _architectures():
         raise InputError(f"'{name_or_path}' is an architecture, not trained weights, and no "
                          f"weights of that name are bundled ({available}); {how}.")
     raise InputError(f"No weights named '{name_or_path}' ({available}); use one of those "

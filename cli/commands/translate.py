@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ...core.errors import InputError
 from ...core.geometry import LOOKS, AcquisitionGeometry
-from ...core.translate.params import DEVICES, ENHANCEMENTS, TranslateParams
+from ...core.translate.params import DEVICES, ENHANCEMENTS, RUNTIMES, TranslateParams
 from ..progress import cli_feedback
 
 NAME = "translate"
@@ -31,12 +31,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dem", type=Path,
                         help="DEM in metres, any CRS and resolution (needed by fusion models)")
     parser.add_argument("--model", required=True,
-                        help="a bundled model's name or a .safetensors weights file")
+                        help="a bundled model's name, or a .safetensors or .onnx weights file")
     parser.add_argument("--out", required=True, type=Path, help="output GeoTIFF (RGB + mask)")
     parser.add_argument("--sar-bands", type=_bands, default=(1, 2), metavar="VV,VH",
                         help="1-based band numbers of VV and VH in the SAR raster (default 1,2)")
     parser.add_argument("--device", choices=DEVICES, default="auto",
                         help="auto uses a CUDA GPU when present (default auto)")
+    parser.add_argument("--runtime", choices=RUNTIMES, default="auto",
+                        help="auto: ONNX Runtime when installed and the weights are .onnx or "
+                             "have an exported .onnx twin (2-3x faster on CPU), else PyTorch; "
+                             "PyTorch on a CUDA GPU (default auto)")
     parser.add_argument("--tile", type=int, default=512, help="tile size in pixels (512)")
     parser.add_argument("--overlap", type=int, default=64,
                         help="overlap between tiles in pixels, blended seam-free (64)")
@@ -77,7 +81,7 @@ def params_from_args(args: argparse.Namespace) -> TranslateParams:
         sar_bands=tuple(args.sar_bands), device=args.device, tile=args.tile,
         overlap=args.overlap, batch=args.batch, enhance=args.enhance,
         distortion_out=args.distortion_out, geometry=geometry, precision=args.precision,
-        threads=args.threads, compile=args.compile)
+        threads=args.threads, compile=args.compile, runtime=args.runtime)
 
 
 def run(args: argparse.Namespace) -> int:

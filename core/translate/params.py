@@ -8,13 +8,14 @@ from ..geometry import AcquisitionGeometry
 
 ENHANCEMENTS = ("none", "laplacian", "wiener")
 DEVICES = ("auto", "cpu", "cuda")
+RUNTIMES = ("auto", "torch", "onnxruntime")  # see runtime.choose_runtime
 
 
 @dataclass
 class TranslateParams:
     sar_path: Path
     out_path: Path
-    model: str  # a bundled model's name or a .safetensors weights file
+    model: str  # a bundled model's name or a .safetensors / .onnx weights file
     dem_path: Path | None = None
     sar_bands: tuple[int, ...] = (1, 2)  # 1-based band indexes in the SAR raster
     device: str = "auto"
@@ -29,6 +30,7 @@ class TranslateParams:
     threads: int | None = None  # torch intra-op threads on CPU; None: the usable cores
     channels_last: bool = True  # NHWC tensors (faster convolutions on most devices)
     compile: bool = False  # torch.compile the model: faster per tile, ~20 s to compile
+    runtime: str = "auto"  # auto (ONNX Runtime if it and an .onnx exist) | torch | onnxruntime
 
 
 @dataclass

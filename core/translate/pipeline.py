@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import rasterio
@@ -20,7 +21,6 @@ import rasterio
 from ..feedback import Feedback
 from .inputs import BlockInput, BlockReader
 from .preflight import ValidationReport
-from .runner import TileRunner
 from .tiling import Blender, Block, TileLayout
 from .writer import (
     StripWriter,
@@ -32,6 +32,9 @@ from .writer import (
     quantize_final,
     quantize_intermediate,
 )
+
+if TYPE_CHECKING:  # either runtime's runner: ``runner(sar, dem)`` and ``runner.batch``
+    from .backends import BatchRunner as TileRunner
 
 QUEUE_BLOCKS = 2
 _END = object()
