@@ -43,7 +43,7 @@ def list_bundled(folder: Path | None = None) -> list[BundledModel]:
     found = []
     for path in _bundled_files(folder):
         try:
-            metadata = _read_any_metadata(path)
+            metadata = read_any_metadata(path)
         except SardineError as exc:
             log.warning("Skipping bundled weights %s: %s", path.name, exc)
             continue
@@ -58,7 +58,8 @@ def _bundled_files(folder: Path) -> list[Path]:
     return [files[name] for name in sorted(files)]
 
 
-def _read_any_metadata(path: Path) -> WeightsMetadata:
+def read_any_metadata(path: Path) -> WeightsMetadata:
+    """The Sardine metadata of a .safetensors or .onnx weights file (header only)."""
     if path.suffix.lower() == ONNX_SUFFIX:
         from .onnx_model import read_onnx_metadata
 

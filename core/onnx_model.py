@@ -82,7 +82,11 @@ def read_onnx_metadata(path: str | Path) -> OnnxMetadata:
 
 
 def onnxruntime_available() -> bool:
-    return importlib.util.find_spec("onnxruntime") is not None
+    """onnxruntime is installed (found, not imported)."""
+    try:
+        return importlib.util.find_spec("onnxruntime") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def import_onnxruntime() -> Any:

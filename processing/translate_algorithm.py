@@ -25,7 +25,7 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import InputError, SardineError
-from ..core.translate.params import DEVICES, ENHANCEMENTS, TranslateParams
+from ..core.translate.params import DEVICES, ENHANCEMENTS, RUNTIMES, TranslateParams
 from ..ui.bands import guess_polarisation_bands
 from ..ui.styles import save_style_sidecar
 from .common import bundled_models, core_feedback, layer_file, qgis_errors, require_dependencies
@@ -35,6 +35,7 @@ from .icons import icon
 SAR, VV_BAND, VH_BAND, DEM = "SAR", "VV_BAND", "VH_BAND", "DEM"
 MODEL, WEIGHTS, DEVICE, ENHANCE = "MODEL", "WEIGHTS", "DEVICE", "ENHANCE"
 TILE, OVERLAP, BATCH, COMPILE = "TILE", "OVERLAP", "BATCH", "COMPILE"
+RUNTIME = "RUNTIME"
 OUTPUT, DISTORTION_OUTPUT = "OUTPUT", "DISTORTION_OUTPUT"
 
 HELP = """Translates a Sentinel-1 SAR raster (VV and VH, dB or linear) and, for the fusion \
@@ -94,8 +95,14 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
         model.setUsesStaticStrings(True)
         self.addParameter(model)
         self.addParameter(QgsProcessingParameterFile(
-            WEIGHTS, "Weights file (replaces the model above)", extension="safetensors",
-            optional=True))
+            WEIGHTS, "Weights file (replaces the model above)",
+            fileFilter="Sardine weights (*.safetensors *.onnx)", optional=True))
+        runtime = QgsProcessingParameterEnum(RUNTIME, "Runtime (auto: ONNX Runtime when "
+                                             "installed and .onnx weights exist)",
+                                             options=list(RUNTIMES), defaultValue=RUNTIMES[0])
+        runtime.setUsesStaticStrings(True)
+        runtime.setFlags(runtime.flags() | runtime.FlagAdvanced)
+        self.addParameter(runtime)
         for key, label, options in ((DEVICE, "Device", DEVICES),
                                     (ENHANCE, "Enhancement", ENHANCEMENTS)):
             enum = QgsProcessingParameterEnum(key, label, options=list(options),
@@ -130,7 +137,8 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
         weights = self.parameterAsFile(parameters, WEIGHTS, context)
         model = weights or self.parameterAsEnumString(parameters, MODEL, context)
         if not model:
-            raise InputError("Choose a bundled model or a weights file (.safetensors).")
+            raise InputError("Choose a bundled model or a weights file (.safetensors or "
+                             ".onnx).")
         bands = self._bands(sar_layer, parameters, context)
         if bands[0] == bands[1]:
             raise InputError(f"VV and VH are both band {bands[0]}; pick two different bands.")
@@ -144,6 +152,7 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
             overlap=self.parameterAsInt(parameters, OVERLAP, context),
             batch=self.parameterAsInt(parameters, BATCH, context),
             compile=self.parameterAsBool(parameters, COMPILE, context),
+            runtime=self.parameterAsEnumString(parameters, RUNTIME, context) or "auto",
             distortion_out=Path(distortion) if distortion else None,
             geometry=geometry_from_parameters(self, parameters, context))
 

@@ -35,6 +35,7 @@ from ..processing.common import bundled_models, layer_file
 from .dependencies import MissingPackage, missing_message, missing_packages
 from .devices import detect_gpu, device_choices
 from .dock_form import DockForm
+from .install_panel import InstallPanel
 from .request import DockChoices, TranslateRequest
 from .results import add_results
 from .task import AlgorithmRun
@@ -74,6 +75,8 @@ class SardineDock(QgsDockWidget):
         self.banner.setStyleSheet(BANNER_STYLE)
         self.banner.hide()
         layout.addWidget(self.banner)
+        self.install = InstallPanel(lambda ok: ok and self.refresh_environment(), body)
+        layout.addWidget(self.install)
         self.form = DockForm(body)
         layout.addWidget(self.form)
         buttons = QHBoxLayout()
@@ -119,6 +122,7 @@ class SardineDock(QgsDockWidget):
         self._env_checked = True
         self.banner.setText(missing_message(missing) if missing else "")
         self.banner.setVisible(bool(missing))
+        self.install.set_missing(missing)
         self.form.set_devices(device_choices(None if missing else detect_gpu()))
         self.form.set_models(bundled_models())
         if first:

@@ -32,7 +32,11 @@ TORCH_HINT = ("PyTorch is not installed; install it (CPU build: `python -m pip i
 
 
 def torch_available() -> bool:
-    return importlib.util.find_spec("torch") is not None
+    """torch is installed (found, not imported: importing it takes seconds)."""
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def nvidia_driver_present() -> bool:
