@@ -194,7 +194,8 @@ class DockForm(QWidget):
         self.weights_widget.setEnabled(use_file)
         if use_file:
             path = self.weights_widget.filePath()
-            text = weights_description(path) if path else "Choose a .safetensors or .onnx weights file."
+            text = (weights_description(path) if path
+                    else "Choose a .safetensors or .onnx weights file.")
         else:
             text = next((m.description for m in self._models if m.name == key),
                         "No bundled model found: choose a weights file.")
