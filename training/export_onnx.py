@@ -55,6 +55,22 @@ class _Graph(torch.nn.Module):
         return m.output_to_unit(m.forward(sar, dem))
 
 
+def _channel_shuffle(g, x, groups):
+    """ONNX has no ChannelShuffle (SARDINet-I's balanced separable convolution): reshape
+    to (B, groups, C / groups, H*W), swap the two channel axes, reshape back."""
+    from torch.onnx import symbolic_helper
+
+    groups = symbolic_helper._get_const(groups, "i", "groups")
+    channels = symbolic_helper._get_tensor_dim_size(x, 1)
+    split = g.op("Constant", value_t=torch.tensor([0, groups, channels // groups, -1]))
+    y = g.op("Transpose", g.op("Reshape", x, split), perm_i=[0, 2, 1, 3])
+    return g.op("Reshape", y, g.op("Shape", x))
+
+
+def _register_symbolics() -> None:
+    torch.onnx.register_custom_op_symbolic("aten::channel_shuffle", _channel_shuffle, OPSET)
+
+
 def _onnx():
     try:
         import onnx
@@ -101,6 +117,7 @@ def export_onnx(weights: str | Path, out: str | Path | None = None, check_size: 
     ``TOLERANCE``; nothing is written then.
     """
     onnx = _onnx()
+    _register_symbolics()
     weights = Path(weights)
     out = Path(out) if out is not None else weights.with_suffix(ONNX_SUFFIX)
     if out.suffix.lower() != ONNX_SUFFIX:
