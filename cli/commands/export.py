@@ -20,7 +20,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ...core.bundled import resolve_model
-    from ...training.export_onnx import export_onnx
+    from ...core.errors import MissingDependencyError
+    from ...core.translate.runtime import TORCH_HINT
+
+    try:
+        from ...training.export_onnx import export_onnx
+    except ImportError as exc:
+        if exc.name != "torch":
+            raise
+        raise MissingDependencyError(f"Export reads the weights with PyTorch: {TORCH_HINT}."
+                                     ) from None
 
     report = export_onnx(resolve_model(args.weights), args.out, check_size=args.check_size)
     print(f"wrote {report.path} ({report.size_bytes / 1e6:.1f} MB); ONNX Runtime output "
