@@ -73,9 +73,11 @@ def profile_dir() -> Path:
 def install_plan(missing: list[MissingPackage], profile: str | Path | None = None
                  ) -> InstallPlan:
     """The installation that fixes ``missing``: PyTorch when torch or safetensors was asked
-    for by name, else ONNX Runtime (enough to translate); base packages as listed."""
+    for by name, ONNX Runtime (enough to translate) when it is missing; base packages as
+    listed."""
     names = {m.name for m in missing}
-    feature = "torch" if names & {"torch", "safetensors"} else "translate"
+    feature = ("torch" if names & {"torch", "safetensors"}
+               else "translate" if "onnxruntime" in names else "base")
     base = tuple(n for n in ("numpy", *BASE) if n in names)
     return plan_install(feature, profile or profile_dir(), base)
 

@@ -41,7 +41,7 @@ TORCH = ("torch==2.13.0", "safetensors==0.8.0", "filelock==4.3.1",
 # Packages QGIS normally ships; installed only when QGIS's Python lacks them.
 BASE = {"numpy": "numpy==1.26.4", "scipy": "scipy==1.11.4", "rasterio": "rasterio==1.4.4",
         "affine": "affine==2.4.0"}
-FEATURES = ("translate", "torch")
+FEATURES = ("base", "translate", "torch")
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def add_to_path(profile_dir: str | Path) -> Path | None:
 def plan_install(feature: str, profile_dir: str | Path, missing_base: tuple[str, ...] = (),
                  python: str | None = None, nvidia: bool | None = None) -> InstallPlan:
     """``feature`` 'translate': ONNX Runtime only; 'torch': PyTorch (+ safetensors), CPU
-    wheel unless an NVIDIA driver is present. ``missing_base``: import names of base
+    wheel unless an NVIDIA driver is present; 'base': only the base packages. ``missing_base``: import names of base
     packages QGIS's Python lacks (numpy, scipy, rasterio), added pinned."""
     if feature not in FEATURES:
         raise ValueError(f"unknown feature {feature!r}; use one of {FEATURES}")
@@ -136,8 +136,9 @@ def plan_install(feature: str, profile_dir: str | Path, missing_base: tuple[str,
                   "click-plugins==1.1.1", "pyparsing==3.1.2", BASE["affine"])
     python = python or qgis_python()
     target = target_dir(profile_dir)
-    if feature == "translate":
-        return InstallPlan(python, target, tuple(dict.fromkeys(ONNXRUNTIME + extra)))
+    if feature != "torch":
+        runtime = ONNXRUNTIME if feature == "translate" else ()
+        return InstallPlan(python, target, tuple(dict.fromkeys(runtime + extra)))
     nvidia = nvidia_driver_present() if nvidia is None else nvidia
     index = None if nvidia or sys.platform == "darwin" else TORCH_CPU_INDEX
     return InstallPlan(python, target, tuple(dict.fromkeys(TORCH + extra)), index)
