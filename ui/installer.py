@@ -126,8 +126,9 @@ def add_to_path(profile_dir: str | Path) -> Path | None:
 def plan_install(feature: str, profile_dir: str | Path, missing_base: tuple[str, ...] = (),
                  python: str | None = None, nvidia: bool | None = None) -> InstallPlan:
     """``feature`` 'translate': ONNX Runtime only; 'torch': PyTorch (+ safetensors), CPU
-    wheel unless an NVIDIA driver is present; 'base': only the base packages. ``missing_base``: import names of base
-    packages QGIS's Python lacks (numpy, scipy, rasterio), added pinned."""
+    wheel unless an NVIDIA driver is present; 'base': only the base packages.
+    ``missing_base``: import names of base packages QGIS's Python lacks (numpy, scipy,
+    rasterio), added pinned."""
     if feature not in FEATURES:
         raise ValueError(f"unknown feature {feature!r}; use one of {FEATURES}")
     extra = tuple(BASE[name] for name in missing_base if name in BASE)
