@@ -28,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-onnx", action="store_true",
                         help="skip the ONNX Runtime figures (measured on CPU by default when "
                              "onnx and onnxruntime are installed)")
+    parser.add_argument("--no-train", action="store_true",
+                        help="skip the training step (minutes at published widths on a CPU)")
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # test suite
     parser.add_argument("--json", type=Path, default=None, metavar="FILE",
                         help="write every figure and the machine's facts to FILE")
@@ -54,8 +56,10 @@ def _table(result: dict[str, Any]) -> list[str]:
         ("memory_growth", f"{result['memory_growth']:.3f}  (tiles per block: "
                           f"{result['tiles_per_block'][str(small)]} at {small}^2, "
                           f"{result['tiles_per_block'][str(large)]} at {large}^2)"),
-        ("train_samples_per_s", f"{result['train_samples_per_s']:.3f}  (batch "
-                                f"{setup['train_batch']} x {setup['train_patch']}^2)"),
+        ("train_samples_per_s", "not measured (--no-train)"
+         if result["train_samples_per_s"] is None else
+         f"{result['train_samples_per_s']:.3f}  (batch {setup['train_batch']} x "
+         f"{setup['train_patch']}^2)"),
         ("bench_seconds", f"{result['bench_seconds']:.0f}"),
     ]
     rows[-1:-1] = _onnx_rows(result.get("onnxruntime"), large)
@@ -93,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
 
     result = run_bench(BenchOptions(device=args.device, model=args.model, size=args.size,
                                     quick=args.quick, tiny=args.tiny, compile=args.compile,
-                                    onnx=not args.no_onnx, log=log))
+                                    onnx=not args.no_onnx, train=not args.no_train,
+                                    log=log))
     for line in _table(result):
         print(line)
     if args.json is not None:

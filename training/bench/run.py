@@ -75,6 +75,7 @@ class BenchOptions:
     tiny: bool = False
     compile: bool = False  # torch.compile the model (translate --compile)
     onnx: bool = True  # also ONNX Runtime (CPU), when onnx and onnxruntime are installed
+    train: bool = True  # the training step (minutes at published widths on a CPU)
     log: Callable[[str], None] = field(default=lambda message: None, repr=False)
 
 
@@ -194,9 +195,11 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
                 profile.model_repeats, {"model_mp_per_s": result["model_mp_per_s"],
                                         "translate_mp_per_s": runs[large]["mp_per_s"]}, log,
                 quality=profile.name != "tiny")
-        log(f"Training step: batch {TRAIN_BATCH} x {profile.train_patch}^2")
-        result["train_samples_per_s"] = train_throughput(
-            model, options.device, TRAIN_BATCH, profile.train_patch, profile.train_steps)
+        result["train_samples_per_s"] = None
+        if options.train:
+            log(f"Training step: batch {TRAIN_BATCH} x {profile.train_patch}^2")
+            result["train_samples_per_s"] = train_throughput(
+                model, options.device, TRAIN_BATCH, profile.train_patch, profile.train_steps)
     result["translate_mp_per_s"] = runs[large]["mp_per_s"]
     result["translate_seconds"] = {str(s): r["seconds"] for s, r in runs.items()}
     result["peak_rss_mb"] = peaks
