@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from ..errors import InputError, MissingDependencyError
+from ..errors import InputError, MissingDependencyError, SardineError
 from ..onnx_model import (
     ORT_REQUIREMENT,
     import_onnxruntime,
@@ -55,11 +55,15 @@ def _wants_gpu(device: str) -> bool:
 
 
 def _matching_twin(safetensors: Path) -> Path | None:
-    """The .onnx exported from exactly this .safetensors, if one sits beside it."""
+    """The .onnx exported from exactly this .safetensors, if one sits beside it (a twin
+    that is unreadable or exported from other weights is passed over)."""
     onnx = twin(safetensors, ONNX_SUFFIX)
     if onnx is None:
         return None
-    recorded = read_onnx_metadata(onnx).source_sha256
+    try:
+        recorded = read_onnx_metadata(onnx).source_sha256
+    except SardineError:
+        return None
     return onnx if recorded and recorded == sha256_of(safetensors) else None
 
 
