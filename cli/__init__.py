@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # run as the ``sardine`` command: huge pages for PyTorch's activations
+        from .hugepages import reexec_with_hugepages
+
+        reexec_with_hugepages()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
