@@ -42,8 +42,10 @@ HELP = """Translates a Sentinel-1 SAR raster (VV and VH, dB or linear) and, for 
 models, a DEM into an optical-looking RGB raster in the SAR raster's grid and CRS. The DEM may \
 be in any CRS and resolution: it is reprojected on the fly.
 
-<b>Model</b>: a bundled model, or a weights file (.safetensors, from <i>sardine train</i>) \
-which then replaces it. {models}
+<b>Model</b>: a bundled model, or a weights file (.safetensors, from <i>sardine train</i>, or \
+its .onnx twin from <i>sardine export</i>) which then replaces it. {models}
+<b>Runtime</b> (advanced): auto runs ONNX Runtime (2-3x faster on CPU, no PyTorch needed) \
+when it is installed and the weights have an .onnx twin, else PyTorch.
 <b>Device</b>: auto uses a CUDA GPU when one is found. <b>Enhancement</b> sharpens the result \
 (laplacian) or denoises it (wiener).
 <b>Distortion mask</b> (optional): where foreshortening, layover or shadow make the result \
