@@ -9,7 +9,12 @@ __all__ = ["__version__", "classFactory"]
 
 
 def classFactory(iface):  # noqa: N802 (QGIS's name)
-    """QGIS entry point."""
+    """QGIS entry point. Packages installed by the dock's Install button (in the profile's
+    own folder, see processing/installer.py) become importable first."""
+    from .processing.dependencies import profile_dir
+    from .processing.installer import add_to_path
+
+    add_to_path(profile_dir())
     from .plugin import SardinePlugin
 
     return SardinePlugin(iface)

@@ -20,14 +20,39 @@ from .signals import forward_termination_to_sigint
 
 
 def discover_commands() -> list[ModuleType]:
+    """Every subcommand module; one whose imports are not installed (torch, when only ONNX
+    Runtime is) stays listed and says what to install when run."""
     modules = []
     for info in sorted(pkgutil.iter_modules(_commands_pkg.__path__), key=lambda i: i.name):
         if info.name.startswith("_"):
             continue
-        module = importlib.import_module(f"{_commands_pkg.__name__}.{info.name}")
+        try:
+            module = importlib.import_module(f"{_commands_pkg.__name__}.{info.name}")
+        except ImportError as exc:
+            module = _unavailable(info.name.replace("_", "-"), exc)
         if hasattr(module, "NAME") and hasattr(module, "run"):
             modules.append(module)
     return modules
+
+
+def _unavailable(name: str, exc: ImportError) -> ModuleType:
+    """A stand-in command that explains the missing package instead of breaking the CLI."""
+    from ..core.errors import MissingDependencyError
+    from ..core.translate.runtime import TORCH_HINT
+
+    missing = (exc.name or str(exc)).split(".")[0]
+    why = TORCH_HINT if missing == "torch" else f"the Python package {missing} is missing"
+    module = ModuleType(name)
+
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("ignored", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+    def run(args: argparse.Namespace) -> int:
+        raise MissingDependencyError(f"`sardine {name}` cannot run: {why}.")
+
+    module.NAME, module.HELP = name, f"(unavailable: needs {missing})"
+    module.add_arguments, module.run = add_arguments, run
+    return module
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; whatever happens, the user sees one line, never a traceback."""
+    if argv is None:  # run as the ``sardine`` command: huge pages for PyTorch's activations
+        from .hugepages import reexec_with_hugepages
+
+        reexec_with_hugepages()
     forward_termination_to_sigint()
     try:  # Ctrl-C or a broken install while the commands are imported
         parser = build_parser()

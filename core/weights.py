@@ -20,16 +20,17 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from .atomic import atomic_output, check_output_path
 from .errors import InputError, WeightsError
-from .models import TranslationModel, build_model, list_models
-from .models.registry import REGISTRY
 from .normalization import Normalization
 from .version import __version__
+
+if TYPE_CHECKING:  # torch is imported on use: reading metadata must work without it
+    import torch
+
+    from .models import TranslationModel
 
 FORMAT_VERSION = 1
 METADATA_KEY = "sardine"
@@ -37,7 +38,7 @@ CHECKSUM_KEY = "sardine_tensors_sha256"
 WEIGHTS_SUFFIX = ".safetensors"
 PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".tar")
 MAX_HEADER_BYTES = 100 * 1024 * 1024  # the safetensors library's own limit
-SAVE_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
+SAVE_DTYPES = ("float32", "float16", "bfloat16")  # torch dtype names
 DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2,
                "I8": 1, "U8": 1, "BOOL": 1}
 PIXEL_SIZE_RANGE_M = (0.01, 10000.0)  # a weights file's training pixel size
@@ -262,6 +263,8 @@ def sha256_of(path: str | os.PathLike) -> str:
 
 
 def _tensors_digest(tensors: dict[str, torch.Tensor]) -> str:
+    import torch
+
     digest = hashlib.sha256()
     for name in sorted(tensors):
         tensor = tensors[name].detach().reshape(-1).contiguous()
@@ -297,19 +300,21 @@ def _complete_metadata(model: TranslationModel, metadata: WeightsMetadata) -> di
 
 
 def save_weights(path: str | os.PathLike, model: TranslationModel, metadata: WeightsMetadata,
-                 dtype: torch.dtype = torch.float32) -> Path:
+                 dtype: torch.dtype | None = None) -> Path:
     """Write ``model``'s tensors and ``metadata`` to a .safetensors file, atomically.
 
     ``dtype`` (float32, float16 or bfloat16) applies to floating tensors only; float16
     halves the file and loads back as a float32 model.
     """
+    import torch
     from safetensors.torch import save_file
 
+    dtype = torch.float32 if dtype is None else dtype
     path = Path(path)
     if path.suffix.lower() != WEIGHTS_SUFFIX:
         raise InputError(f"Weights files end in {WEIGHTS_SUFFIX}; got {path.name}. Use "
                          f"{path.with_suffix(WEIGHTS_SUFFIX).name}.")
-    if dtype not in SAVE_DTYPES:
+    if dtype not in tuple(getattr(torch, name) for name in SAVE_DTYPES):
         raise InputError(f"Cannot store weights as {dtype}; use torch.float32 or "
                          "torch.float16.")
     out = check_output_path(path)
@@ -353,8 +358,12 @@ def _check_tensors(path: Path, header: dict[str, Any], model: TranslationModel) 
 def load_weights(path: str | os.PathLike, device: str | torch.device = "cpu"
                  ) -> tuple[TranslationModel, WeightsMetadata]:
     """Rebuild the model named in the file's metadata and load its tensors (eval mode)."""
+    import torch
     from safetensors import SafetensorError
     from safetensors.torch import load_file
+
+    from .models import build_model, list_models
+    from .models.registry import REGISTRY
 
     path = Path(path)
     header = _read_header(path)

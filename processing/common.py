@@ -129,9 +129,8 @@ def weights_description(path: str | Path) -> str:
     """What a user's weights file holds (model, inputs, pixel size, training data), or why
     it cannot be used."""
     try:
-        from ..core.bundled import describe
-        from ..core.weights import read_metadata
+        from ..core.bundled import describe, read_any_metadata
 
-        return describe(read_metadata(Path(path)))
+        return describe(read_any_metadata(Path(path)))
     except (ImportError, SardineError, OSError) as exc:
         return f"Cannot read {Path(path).name}: {exc}"

@@ -1,27 +1,31 @@
-"""Which Python packages the engine needs and QGIS's Python lacks, and the command that
-installs them into *that* Python: QGIS embeds its own interpreter, so ``pip install``
-in a terminal often lands in another one and the user stays stuck.
+"""Which Python packages translation needs and QGIS's Python lacks, and the command that
+installs them into *that* Python (see ``installer.py``): QGIS embeds its own interpreter,
+so ``pip install`` in a terminal often lands in another one and the user stays stuck.
 
-Pure Python (no qgis import) so it can be checked and tested anywhere.
+Translation needs numpy, rasterio and scipy plus one runtime: ONNX Runtime (enough with
+the bundled .onnx weights; checked first, so torch is not imported when it is there) or
+PyTorch with safetensors. Pure Python (qgis only imported lazily, for the profile folder).
 """
 from __future__ import annotations
 
 import importlib
-import os
-import shlex
-import sys
-import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
-# import name -> pip requirement (torch pinned like requirements.txt: a newer one may pull
-# a multi-GB CUDA build and a different ABI than the weights were tested with).
+from .installer import InstallPlan, plan_install, qgis_python
+
+BASE = ("rasterio", "scipy")
+ORT_REQUIREMENT = "onnxruntime==1.23.2"
+# import name -> pip requirement (pinned: see installer.py)
 REQUIRED: dict[str, str] = {
+    "rasterio": "rasterio==1.4.4",
+    "scipy": "scipy==1.11.4",
+    "onnxruntime": ORT_REQUIREMENT,
     "torch": "torch==2.13.0",
-    "rasterio": "rasterio",
-    "scipy": "scipy",
-    "safetensors": "safetensors",
+    "safetensors": "safetensors==0.8.0",
 }
+__all__ = ["MissingPackage", "install_command", "install_plan", "missing_message",
+           "missing_packages", "qgis_python"]
 
 
 @dataclass(frozen=True)
@@ -33,54 +37,60 @@ class MissingPackage:
     reason: str
 
 
+def _try(name: str) -> MissingPackage | None:
+    try:
+        importlib.import_module(name)
+    except Exception as exc:  # a broken DLL raises OSError, not ImportError
+        return MissingPackage(name, REQUIRED.get(name, name), f"{type(exc).__name__}: {exc}")
+    return None
+
+
 def missing_packages(names: tuple[str, ...] | None = None) -> list[MissingPackage]:
-    """Try to import each required package; a broken install counts as missing too."""
-    missing = []
-    for name in names or tuple(REQUIRED):
-        try:
-            importlib.import_module(name)
-        except Exception as exc:  # a broken DLL raises OSError, not ImportError
-            missing.append(MissingPackage(name, REQUIRED.get(name, name),
-                                          f"{type(exc).__name__}: {exc}"))
+    """``names`` given: those that do not import. Default: what translation lacks: the base
+    packages, and ONNX Runtime when neither runtime imports."""
+    if names is not None:
+        return [m for m in map(_try, names) if m is not None]
+    missing = [m for m in map(_try, BASE) if m is not None]
+    ort = _try("onnxruntime")
+    if ort is not None and (_try("torch") or _try("safetensors")):
+        missing.append(ort)
     return missing
 
 
-def qgis_python() -> str:
-    """The interpreter QGIS runs: ``sys.executable`` is the qgis binary when embedded."""
-    exe = Path(sys.executable)
-    if exe.name.lower().startswith("python"):
-        return str(exe)
-    prefix = Path(sys.exec_prefix)
-    major, minor = sys.version_info[:2]
-    for candidate in (prefix / "python.exe", prefix / "python3.exe",
-                      prefix / "bin" / f"python{major}.{minor}", prefix / "bin" / "python3"):
-        if candidate.is_file():
-            return str(candidate)
-    return "python3"
+def profile_dir() -> Path:
+    """The active QGIS profile folder (a user folder outside QGIS, for tests and scripts)."""
+    try:
+        from qgis.core import QgsApplication
+
+        path = QgsApplication.qgisSettingsDirPath()
+        if path:
+            return Path(path)
+    except ImportError:
+        pass
+    return Path.home() / ".sardine"
 
 
-def _externally_managed() -> bool:
-    """Debian's system Python refuses ``pip install`` (PEP 668) unless told otherwise."""
-    stdlib = sysconfig.get_path("stdlib")
-    return bool(stdlib) and (Path(stdlib) / "EXTERNALLY-MANAGED").is_file()
+def install_plan(missing: list[MissingPackage], profile: str | Path | None = None
+                 ) -> InstallPlan:
+    """The installation that fixes ``missing``: PyTorch when torch or safetensors was asked
+    for by name, ONNX Runtime (enough to translate) when it is missing; base packages as
+    listed."""
+    names = {m.name for m in missing}
+    feature = ("torch" if names & {"torch", "safetensors"}
+               else "translate" if "onnxruntime" in names else "base")
+    base = tuple(n for n in ("numpy", *BASE) if n in names)
+    return plan_install(feature, profile or profile_dir(), base)
 
 
-def install_command(missing: list[MissingPackage]) -> str:
+def install_command(missing: list[MissingPackage], profile: str | Path | None = None) -> str:
     """The exact shell command that installs ``missing`` for QGIS's Python."""
-    in_venv = sys.prefix != sys.base_prefix
-    args = [qgis_python(), "-m", "pip", "install"]
-    if not in_venv:
-        args.append("--user")
-        if _externally_managed():
-            args.append("--break-system-packages")
-    args += [m.requirement for m in missing]
-    if os.name == "nt":
-        return " ".join(f'"{a}"' if " " in a else a for a in args)
-    return shlex.join(args)
+    return install_plan(missing, profile).shell()
 
 
 def missing_message(missing: list[MissingPackage]) -> str:
     """One sentence naming what is missing and the command that fixes it."""
     names = ", ".join(m.name for m in missing)
     return (f"Sardine needs the Python package(s) {names}, which QGIS's Python cannot import. "
-            f"Install them with:\n{install_command(missing)}\nthen restart QGIS.")
+            "Press Install, or run:\n"
+            f"{install_command(missing)}\nthen restart QGIS.")
+

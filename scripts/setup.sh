@@ -31,6 +31,6 @@ echo "setup: installing pinned Python requirements"
 # this wheel; we read them as data (lmdb, pyarrow) and need none of its own dependencies.
 .venv/bin/python -m pip install -q --no-deps configilm==0.7.1 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e . 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -c "import torch, rasterio, safetensors, scipy, qgis.core" \
+.venv/bin/python -c "import torch, rasterio, safetensors, scipy, onnxruntime, onnx, qgis.core" \
   || { echo "setup: the environment is incomplete (see the errors above)"; exit 1; }
 echo "setup: done"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -202,6 +203,7 @@ def save_eval_weights(folder: Path, name: str, seed: int = 0) -> Path:
 # --- a two-CRS scene and helpers for the QGIS tests (Processing, dock, qgis_process) ---
 
 SAR_CRS, DEM_CRS = "EPSG:32632", "EPSG:4326"
+QGIS_PROCESS = shutil.which("qgis_process.bin") or "/usr/bin/qgis_process.bin"
 WIDTH, HEIGHT, PIXEL = 96, 80, 10.0
 WEST, NORTH = 500_000.0, 5_000_000.0
 

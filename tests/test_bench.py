@@ -51,6 +51,14 @@ def test_bench_quick_json(tmp_path):
         assert result["machine"][key] not in (None, ""), key
     assert result["machine"]["gpu"] and result["setup"]["model_widths"] == "tiny"
     assert _positive(result["setup"]["parameters"])
+    ort = result.get("onnxruntime")
+    if ort is not None:  # onnx and onnxruntime installed: both runtimes measured
+        for key in ("model_mp_per_s", "translate_mp_per_s", "speedup_model",
+                    "speedup_translate", "int8_model_mp_per_s"):
+            assert _positive(ort[key]), (key, ort[key])
+        assert ort["max_abs_diff_vs_torch"] < 1e-3
+        assert all(_positive(v) for v in ort["options_model_mp_per_s"].values())
+        assert set(ort["peak_rss_mb"]) == {str(small), str(large)}
     assert list(work.iterdir()) == []  # nothing written to the working directory
     # temporary rasters and weights cleaned up (torch may leave its own caches there)
     assert [p for p in scratch.iterdir() if p.name.startswith("sardine")] == []

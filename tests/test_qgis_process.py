@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sysconfig
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from qgis.core import QgsRasterLayer
-from support import HEIGHT, WIDTH
+from support import HEIGHT, QGIS_PROCESS, WIDTH
 
-ROOT = Path(__file__).resolve().parent.parent
-QGIS_PROCESS = shutil.which("qgis_process.bin") or "/usr/bin/qgis_process.bin"
 pytestmark = pytest.mark.skipif(not Path(QGIS_PROCESS).is_file(),
                                 reason="qgis_process.bin is not installed")
 

@@ -15,7 +15,13 @@ class DeviceChoice:
 
 
 def detect_gpu() -> str | None:
-    """Name of the first CUDA device, or None (no GPU, or torch not importable)."""
+    """Name of the first CUDA device, or None (no GPU, or torch not importable). torch is
+    imported only where an NVIDIA driver is present: it takes seconds and is not needed
+    to translate with ONNX Runtime."""
+    from ..core.translate.runtime import nvidia_driver_present
+
+    if not nvidia_driver_present():
+        return None
     try:
         import torch
     except Exception:  # a broken torch install means "no GPU" here

@@ -41,6 +41,7 @@ from ..processing.task_guard import task_error_message
 from .choices import DockChoices
 from .devices import detect_gpu, device_choices
 from .dock_form import DockForm
+from .install_panel import InstallPanel
 from .results import add_results
 from .task import LOG_TAG, AlgorithmRun
 
@@ -81,6 +82,8 @@ class SardineDock(QgsDockWidget):
         self.banner.setStyleSheet(BANNER_STYLE)
         self.banner.hide()
         layout.addWidget(self.banner)
+        self.install = InstallPanel(lambda ok: ok and self.refresh_environment(), body)
+        layout.addWidget(self.install)
         self.form = DockForm(body)
         layout.addWidget(self.form)
         buttons = QHBoxLayout()
@@ -128,6 +131,7 @@ class SardineDock(QgsDockWidget):
         self._env_checked = True
         self.banner.setText(missing_message(missing) if missing else "")
         self.banner.setVisible(bool(missing))
+        self.install.set_missing(missing)
         self.form.set_devices(device_choices(None if missing else detect_gpu()))
         self.form.set_models(bundled_models())
         if first:

@@ -121,7 +121,7 @@ class DockForm(QWidget):
         model = _form(self, "Model")
         self.model_combo = _narrow(QComboBox())
         self.weights_widget = QgsFileWidget()
-        self.weights_widget.setFilter("Sardine weights (*.safetensors)")
+        self.weights_widget.setFilter("Sardine weights (*.safetensors *.onnx)")
         self.weights_widget.setDialogTitle("Choose a weights file")
         self.model_box = QgsCollapsibleGroupBox("About the model")
         self.model_info = _note()
@@ -259,7 +259,8 @@ class DockForm(QWidget):
         self.weights_widget.setEnabled(use_file)
         if use_file:
             path = self.weights_widget.filePath()
-            text = weights_description(path) if path else "Choose a .safetensors weights file."
+            text = (weights_description(path) if path
+                    else "Choose a .safetensors or .onnx weights file.")
         else:
             text = next((m.description for m in self._models if m.name == key),
                         "No bundled model found: choose a weights file.")

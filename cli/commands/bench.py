@@ -25,6 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="small rasters and a half-width model: under 2 minutes on 2 cores")
     parser.add_argument("--compile", action="store_true",
                         help="torch.compile the model, as `sardine translate --compile`")
+    parser.add_argument("--no-onnx", action="store_true",
+                        help="skip the ONNX Runtime figures (measured on CPU by default when "
+                             "onnx and onnxruntime are installed)")
+    parser.add_argument("--no-train", action="store_true",
+                        help="skip the training step (minutes at published widths on a CPU)")
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # test suite
     parser.add_argument("--json", type=Path, default=None, metavar="FILE",
                         help="write every figure and the machine's facts to FILE")
@@ -51,12 +56,35 @@ def _table(result: dict[str, Any]) -> list[str]:
         ("memory_growth", f"{result['memory_growth']:.3f}  (tiles per block: "
                           f"{result['tiles_per_block'][str(small)]} at {small}^2, "
                           f"{result['tiles_per_block'][str(large)]} at {large}^2)"),
-        ("train_samples_per_s", f"{result['train_samples_per_s']:.3f}  (batch "
-                                f"{setup['train_batch']} x {setup['train_patch']}^2)"),
+        ("train_samples_per_s", "not measured (--no-train)"
+         if result["train_samples_per_s"] is None else
+         f"{result['train_samples_per_s']:.3f}  (batch {setup['train_batch']} x "
+         f"{setup['train_patch']}^2)"),
         ("bench_seconds", f"{result['bench_seconds']:.0f}"),
     ]
+    rows[-1:-1] = _onnx_rows(result.get("onnxruntime"), large)
     width = max(len(name) for name, _ in rows)
     return [f"{name:<{width}}  {value}" for name, value in rows]
+
+
+def _onnx_rows(ort: dict[str, Any] | None, large: int) -> list[tuple[str, str]]:
+    if not ort:
+        return []
+    quality = ort["int8_quality"]
+    cost = (f"; sample scene vs float32: mean |diff| "
+            f"{quality['int8_vs_fp32']['mean_abs_dn']:.2f} DN, PSNR "
+            f"{quality['int8_vs_fp32']['psnr_db']:.1f} dB" if quality else "")
+    options = ", ".join(f"{k} {v:.3f}" for k, v in ort["options_model_mp_per_s"].items())
+    return [
+        ("ort model_mp_per_s", f"{ort['model_mp_per_s']:.3f}  ({ort['speedup_model']:.2f}x "
+                               f"PyTorch; max |diff| {ort['max_abs_diff_vs_torch']:.1e})"),
+        ("ort translate_mp_per_s", f"{ort['translate_mp_per_s']:.3f}  ({large}^2, "
+                                   f"{ort['speedup_translate']:.2f}x PyTorch)"),
+        ("ort peak_rss_mb", ", ".join(f"{v:.0f} at {k}^2"
+                                      for k, v in ort["peak_rss_mb"].items())),
+        ("ort options", options),
+        ("ort int8", f"{ort['int8_model_mp_per_s']:.3f} MP/s{cost}"),
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
     result = run_bench(BenchOptions(device=args.device, model=args.model, size=args.size,
                                     quick=args.quick, tiny=args.tiny, compile=args.compile,
+                                    onnx=not args.no_onnx, train=not args.no_train,
                                     log=log))
     for line in _table(result):
         print(line)

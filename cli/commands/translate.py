@@ -7,7 +7,14 @@ from pathlib import Path
 
 from ...core.bands import BandGuess, band_names, guess_polarisation_bands
 from ...core.geometry import LOOKS
-from ...core.translate.params import DEVICES, ENHANCEMENTS, PRECISIONS, TranslateParams, default
+from ...core.translate.params import (
+    DEVICES,
+    ENHANCEMENTS,
+    PRECISIONS,
+    RUNTIMES,
+    TranslateParams,
+    default,
+)
 from ..progress import cli_feedback
 
 NAME = "translate"
@@ -31,13 +38,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dem", type=Path,
                         help="DEM in metres, any CRS and resolution (needed by fusion models)")
     parser.add_argument("--model", required=True,
-                        help="a bundled model's name or a .safetensors weights file")
+                        help="a bundled model's name, or a .safetensors or .onnx weights file")
     parser.add_argument("--out", required=True, type=Path, help="output GeoTIFF (RGB + mask)")
     parser.add_argument("--sar-bands", type=_bands, default=None, metavar="VV,VH",
                         help="1-based band numbers of VV and VH in the SAR raster (default: "
                              "found from the band names, else 1,2; the choice is printed)")
     parser.add_argument("--device", choices=DEVICES, default=default("device"),
                         help=f"auto uses a CUDA GPU when present (default {default('device')})")
+    parser.add_argument("--runtime", choices=RUNTIMES, default=default("runtime"),
+                        help="auto: ONNX Runtime when installed and the weights are .onnx or "
+                             "have an exported .onnx twin (2-3x faster on CPU), else PyTorch; "
+                             f"PyTorch on a CUDA GPU (default {default('runtime')})")
     parser.add_argument("--tile", type=int, default=default("tile"),
                         help=f"tile size in pixels ({default('tile')})")
     parser.add_argument("--overlap", type=int, default=default("overlap"),
@@ -83,7 +94,8 @@ def params_from_args(args: argparse.Namespace, bands: tuple[int, ...]) -> Transl
         sar_bands=bands, device=args.device, tile=args.tile,
         overlap=args.overlap, batch=args.batch, enhance=args.enhance,
         distortion_out=args.distortion_out, incidence=args.incidence, heading=args.heading,
-        look=args.look, precision=args.precision, threads=args.threads, compile=args.compile)
+        look=args.look, precision=args.precision, threads=args.threads, compile=args.compile,
+        runtime=args.runtime)
 
 
 def run(args: argparse.Namespace) -> int:

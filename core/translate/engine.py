@@ -12,13 +12,12 @@ from ..atomic import atomic_output, scratch_file
 from ..feedback import Feedback
 from ..scoped import gdal_cache
 from ..version import __version__
-from .compiled import compile_forward
+from .backends import prepare
 from .finish import finish
-from .model_info import LoadedModel, load_model
+from .model_info import LoadedModel
 from .params import TranslateParams, TranslateResult
 from .pipeline import run_tiles
 from .preflight import RunPlan, validate
-from .runner import TileRunner, auto_batch, pick_device, torch_threads
 from .tiling import TileLayout
 from .writer import provenance_tags
 
@@ -57,23 +56,13 @@ def translate(params: TranslateParams, feedback: Feedback | None = None,
     for message in plan.warnings:
         feedback.warning(message)
     feedback.progress(1.0)
-    device = pick_device(params.device)
-    channels_last = params.channels_last
-    loaded = model if model is not None else load_model(params.model, device)
-    loaded.to(device, channels_last)
-    if params.compile and loaded.module is not None:
-        compile_forward(loaded.module, feedback.warning)
-    info = loaded.info
+    backend = prepare(params, plan.model, model, feedback)
+    info, batch, runner = backend.loaded.info, backend.batch, backend.runner
     feedback.info(f"Translating {plan.work_grid.width}x{plan.work_grid.height} pixels with "
-                  f"'{info.name}' on {device}.")
+                  f"'{info.name}' on {backend.where}.")
     layout = TileLayout.fitted(plan.work_grid.height, plan.work_grid.width, params.tile,
                                params.overlap, edge_pad(params.overlap, info.size_multiple),
                                info.size_multiple)
-    batch = params.batch or auto_batch(device)
-    runner = TileRunner(loaded.predict, device, batch, precision=params.precision,
-                        channels_last=channels_last,
-                        on_halve=lambda b: feedback.warning(
-                            f"Out of GPU memory: continuing with {b} tiles per batch."))
     tags = provenance_tags(info.name, info.sha256, _parameters(params, plan, batch),
                            __version__, {"SARDINE_SOURCE_SAR": plan.sar_path.name,
                                          "SARDINE_SOURCE_DEM": plan.dem_path.name
@@ -87,7 +76,7 @@ def translate(params: TranslateParams, feedback: Feedback | None = None,
             dist_tmp = stack.enter_context(atomic_output(plan.distortion_path))
             _distortion(plan, params, dist_tmp, feedback, _span(feedback, 2.0, 7.0))
             low = 7.0
-        with torch_threads(device, params.threads):
+        with backend.threads:
             if not two_pass:
                 run_tiles(plan, layout, runner, out_tmp, True, feedback,
                           _span(feedback, low, 100.0), tags, params.creation_options)
@@ -125,6 +114,7 @@ def _distortion(plan: RunPlan, params: TranslateParams, out: Path,
 def _parameters(params: TranslateParams, plan: RunPlan, batch: int) -> dict:
     data = asdict(params)
     data["batch"] = batch  # what ran, not 0 for "automatic"
+    data["runtime"] = plan.model.runtime  # what ran, not "auto"
     data.update(sar_path=plan.sar_path.name, dem_path=plan.dem_path.name if plan.dem_path
                 else None, out_path=plan.out_path.name, model=plan.model.name,
                 distortion_out=plan.distortion_path.name if plan.distortion_path else None,

@@ -1,20 +1,24 @@
 """What the engine needs to know about a model, cheaply (for ``validate``) or loaded.
 
 ``ModelInfo`` comes from a weights file's header and the registry's spec built on the meta
-device: no tensor is read, so the pre-flight check stays fast. ``LoadedModel`` adds the
-callable. Callers with their own model (the benchmark's identity model, tests) build a
+device (or, for ONNX weights, from the file's metadata, without torch): no tensor is read,
+so the pre-flight check stays fast. ``LoadedModel`` adds the callable: a torch module's
+``predict`` on tensors, or an ONNX Runtime session on numpy arrays (``info.runtime``).
+Callers with their own model (the benchmark's identity model, tests) build a
 ``LoadedModel`` directly and pass it to ``translate(..., model=...)``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, WeightsError
 from ..normalization import Normalization
+from .runtime import choose_runtime
+
+if TYPE_CHECKING:  # torch is imported on use: ONNX weights translate without it
+    import torch
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class ModelInfo:
     weights_path: Path | None = None
     sha256: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    runtime: str = "torch"  # or "onnxruntime": what runs weights_path
 
 
 @dataclass
@@ -35,11 +40,13 @@ class LoadedModel:
     """A model ready to run: ``predict(sar, dem)`` on unit-scaled tensors -> RGB [0, 1]."""
 
     info: ModelInfo
-    predict: Any  # Callable[[Tensor, Tensor | None], Tensor]
+    predict: Any  # Callable[[Tensor, Tensor | None], Tensor], numpy arrays for ONNX Runtime
     module: torch.nn.Module | None = None
 
     def to(self, device: torch.device, channels_last: bool) -> LoadedModel:
         if self.module is not None:
+            import torch
+
             self.module.to(device)
             if channels_last:
                 # Module.to takes memory_format at run time; torch's stubs omit it.
@@ -55,12 +62,21 @@ def resolve_weights(name_or_path: str) -> Path:
     return Path(resolve_model(str(name_or_path)))
 
 
-def read_model_info(name_or_path: str) -> ModelInfo:
-    """Model facts from a weights file's header (no tensors read)."""
+def read_model_info(name_or_path: str, runtime: str = "auto", device: str = "auto"
+                    ) -> ModelInfo:
+    """Model facts from a weights file's header (no tensors read), for the file that the
+    chosen runtime reads (see ``runtime.choose_runtime``)."""
+    runtime, path = choose_runtime(resolve_weights(name_or_path), runtime, device)
+    if runtime == "onnxruntime":
+        from ..onnx_model import read_onnx_metadata
+
+        onnx = read_onnx_metadata(path)
+        return _info(onnx.spec, onnx.weights, path, sha256=None, runtime=runtime)
+    import torch
+
     from ..models import build_model
     from ..weights import read_metadata
 
-    path = resolve_weights(name_or_path)
     meta = read_metadata(path)
     try:
         with torch.device("meta"):
@@ -70,7 +86,7 @@ def read_model_info(name_or_path: str) -> ModelInfo:
     return _info(spec, meta, path, sha256=None)
 
 
-def _info(spec, meta, path: Path, sha256: str | None) -> ModelInfo:
+def _info(spec, meta, path: Path, sha256: str | None, runtime: str = "torch") -> ModelInfo:
     if spec.out_channels != 3:
         raise WeightsError(f"Model '{spec.name}' in {path} outputs {spec.out_channels} bands, "
                            "not RGB; translation needs weights of an RGB model.")
@@ -78,7 +94,21 @@ def _info(spec, meta, path: Path, sha256: str | None) -> ModelInfo:
                      sar_channels=int(spec.sar_channels),
                      size_multiple=int(spec.size_multiple), normalization=meta.normalization,
                      pixel_size_m=float(meta.pixel_size_m) if meta.pixel_size_m else None,
-                     weights_path=path, sha256=sha256, config=dict(meta.config))
+                     weights_path=path, sha256=sha256, config=dict(meta.config),
+                     runtime=runtime)
+
+
+def load_onnx_model(path: str | Path, threads: int, optimization: str = "all",
+                    providers: list[str] | None = None) -> LoadedModel:
+    """An ONNX Runtime session on checked ONNX weights, wrapped for the engine."""
+    from ..onnx_model import OnnxPredictor, read_onnx_metadata
+    from ..weights import sha256_of
+
+    path = Path(path)
+    onnx = read_onnx_metadata(path)
+    info = _info(onnx.spec, onnx.weights, path, sha256=sha256_of(path), runtime="onnxruntime")
+    predictor = OnnxPredictor(path, onnx.spec, threads, optimization, providers)
+    return LoadedModel(info=info, predict=predictor)
 
 
 def load_model(name_or_path: str, device: torch.device) -> LoadedModel:

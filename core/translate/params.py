@@ -15,9 +15,10 @@ from ..geometry import LOOKS
 ENHANCEMENTS = ("none", "laplacian", "wiener")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+RUNTIMES = ("auto", "torch", "onnxruntime")  # see runtime.choose_runtime
 # option -> (minimum, maximum) a front end may offer; the checks in preflight enforce them.
-__all__ = ["DEVICES", "ENHANCEMENTS", "LIMITS", "LOOKS", "PRECISIONS", "TranslateParams",
-           "TranslateResult", "default"]
+__all__ = ["DEVICES", "ENHANCEMENTS", "LIMITS", "LOOKS", "PRECISIONS", "RUNTIMES",
+           "TranslateParams", "TranslateResult", "default"]
 LIMITS: dict[str, tuple[float, float]] = {
     "tile": (64, 8192), "overlap": (0, 1024), "batch": (0, 256),
     "incidence": (1.0, 89.0), "heading": (0.0, 360.0),
@@ -31,7 +32,7 @@ class TranslateParams:
 
     sar_path: Path
     out_path: Path
-    model: str  # a bundled model's name or a .safetensors weights file
+    model: str  # a bundled model's name or a .safetensors / .onnx weights file
     dem_path: Path | None = None
     sar_bands: tuple[int, ...] = (1, 2)  # 1-based band indexes in the SAR raster
     device: str = "auto"
@@ -48,6 +49,7 @@ class TranslateParams:
     threads: int | None = None  # torch intra-op threads on CPU; None: the usable cores
     channels_last: bool = True  # NHWC tensors (faster convolutions on most devices)
     compile: bool = False  # torch.compile the model: faster per tile, ~20 s to compile
+    runtime: str = "auto"  # auto (ONNX Runtime if it and an .onnx exist) | torch | onnxruntime
 
 
 def default(name: str) -> Any:

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import rasterio
@@ -22,7 +22,6 @@ from ..feedback import Feedback
 from ..scoped import trim_heap
 from .inputs import BlockInput, BlockReader
 from .preflight import RunPlan
-from .runner import TileRunner
 from .tiling import Blender, Block, TileLayout
 from .writer import (
     StripWriter,
@@ -34,6 +33,9 @@ from .writer import (
     quantize_final,
     quantize_intermediate,
 )
+
+if TYPE_CHECKING:  # either runtime's runner: ``runner(sar, dem)`` and ``runner.batch``
+    from .backends import BatchRunner as TileRunner
 
 QUEUE_BLOCKS = 2
 _END = object()

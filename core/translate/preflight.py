@@ -77,7 +77,7 @@ def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = No
     _check_numbers(params)
     info = model.info if isinstance(model, LoadedModel) else model
     if info is None:
-        info = read_model_info(params.model)
+        info = read_model_info(params.model, params.runtime, params.device)
     _check_tiling(params, info)
     sar_path = Path(params.sar_path).expanduser()
     dem_path = Path(params.dem_path).expanduser() if params.dem_path else None

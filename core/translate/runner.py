@@ -6,7 +6,6 @@ buffer for asynchronous copies; a GPU out-of-memory error halves the batch and r
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from contextlib import nullcontext
 
@@ -14,16 +13,12 @@ import numpy as np
 import torch
 
 from ..errors import InputError
+from .cores import usable_cores
+
+__all__ = ["CPU_BATCH", "CUDA_BATCH", "TileRunner", "auto_batch", "pick_device",
+           "torch_threads", "usable_cores"]
 
 PredictFn = Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]
-
-
-def usable_cores() -> int:
-    """CPU cores this process may run on (respects taskset/cgroup affinity)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 # Tiles per forward pass when the user leaves it to us. On CPU a larger batch buys no speed

@@ -23,11 +23,12 @@ from pathlib import Path
 
 def translate_in_subprocess(sar: Path, dem: Path, weights: Path, out: Path, device: str,
                             tile: int, overlap: int, batch: int, compile_model: bool = False,
-                            timeout_s: float = 3600.0) -> dict[str, float]:
+                            timeout_s: float = 3600.0, runtime: str = "torch"
+                            ) -> dict[str, float]:
     """``{"peak_rss_mb", "seconds", "mp_per_s"}`` of one ``translate`` in a new process."""
     request = {"sar": str(sar), "dem": str(dem), "weights": str(weights), "out": str(out),
                "device": device, "tile": tile, "overlap": overlap, "batch": batch,
-               "compile": compile_model}
+               "compile": compile_model, "runtime": runtime}
     with tempfile.TemporaryDirectory(prefix="sardine-bench-rss-") as tmp:
         req_path, res_path = Path(tmp) / "request.json", Path(tmp) / "result.json"
         req_path.write_text(json.dumps(request))
@@ -64,7 +65,8 @@ def main(argv: list[str]) -> int:
                              out_path=Path(request["out"]), model=request["weights"],
                              device=request["device"], tile=int(request["tile"]),
                              overlap=int(request["overlap"]), batch=int(request["batch"]),
-                             compile=bool(request.get("compile", False)))
+                             compile=bool(request.get("compile", False)),
+                             runtime=request.get("runtime", "torch"))
     result = translate(params)
     pixels = result.width * result.height
     Path(argv[1]).write_text(json.dumps({

@@ -28,6 +28,8 @@ from ...core.weights import WeightsMetadata, save_weights
 from .inputs import write_scene
 from .measure import io_throughput, model_throughput, train_throughput
 from .memory import translate_in_subprocess
+from .onnx import available as onnx_available
+from .onnx import run_onnx_bench
 
 TRAIN_BATCH = 24  # the paper's batch size
 HALF_WIDTHS = {"conditioning_widths": (48, 128), "encoder_widths": (128, 256),
@@ -72,6 +74,8 @@ class BenchOptions:
     quick: bool = False
     tiny: bool = False
     compile: bool = False  # torch.compile the model (translate --compile)
+    onnx: bool = True  # also ONNX Runtime (CPU), when onnx and onnxruntime are installed
+    train: bool = True  # the training step (minutes at published widths on a CPU)
     log: Callable[[str], None] = field(default=lambda message: None, repr=False)
 
 
@@ -182,11 +186,20 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
             runs[size] = translate_in_subprocess(sar, dem, weights, folder / "out.tif",
                                                  options.device, profile.tile,
                                                  profile.overlap, profile.batch,
-                                                 compile_model=options.compile)
+                                                 compile_model=options.compile,
+                                                 runtime="torch")
             peaks[str(size)] = runs[size]["peak_rss_mb"]
-        log(f"Training step: batch {TRAIN_BATCH} x {profile.train_patch}^2")
-        result["train_samples_per_s"] = train_throughput(
-            model, options.device, TRAIN_BATCH, profile.train_patch, profile.train_steps)
+        if options.onnx and device.type == "cpu" and onnx_available():
+            result["onnxruntime"] = run_onnx_bench(
+                model, weights, folder, scenes, profile.tile, profile.overlap, profile.batch,
+                profile.model_repeats, {"model_mp_per_s": result["model_mp_per_s"],
+                                        "translate_mp_per_s": runs[large]["mp_per_s"]}, log,
+                quality=profile.name != "tiny")
+        result["train_samples_per_s"] = None
+        if options.train:
+            log(f"Training step: batch {TRAIN_BATCH} x {profile.train_patch}^2")
+            result["train_samples_per_s"] = train_throughput(
+                model, options.device, TRAIN_BATCH, profile.train_patch, profile.train_steps)
     result["translate_mp_per_s"] = runs[large]["mp_per_s"]
     result["translate_seconds"] = {str(s): r["seconds"] for s, r in runs.items()}
     result["peak_rss_mb"] = peaks

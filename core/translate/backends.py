@@ -1,0 +1,94 @@
+"""The model call of a run, for either runtime; the engine around it (tiles, blending,
+masks, outputs) is the same. PyTorch: device, channels_last, optional compile, OOM-halving
+``TileRunner`` and intra-op threads. ONNX Runtime: one CPU session (threads = usable cores)
+called on numpy batches. torch is imported only on the PyTorch path.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..feedback import Feedback
+from .cores import usable_cores
+from .model_info import LoadedModel, ModelInfo, load_model, load_onnx_model
+from .params import TranslateParams
+
+# Tiles per ONNX Runtime call when the user leaves it to us: as for PyTorch on CPU, one
+# 512^2 tile keeps every core busy, so a larger batch only holds more activations.
+ORT_BATCH = 2
+
+
+class BatchRunner:
+    """Calls a numpy ``predict(sar, dem)`` in batches of at most ``batch`` tiles."""
+
+    def __init__(self, predict: Callable[[np.ndarray, np.ndarray | None], np.ndarray],
+                 batch: int) -> None:
+        self.predict = predict
+        self.batch = max(1, int(batch))
+
+    def __call__(self, sar: np.ndarray, dem: np.ndarray | None) -> np.ndarray:
+        """(N, C, T, T) unit SAR and (N, 1, T, T) DEM or None -> (N, 3, T, T) float32."""
+        n = sar.shape[0]
+        out = np.empty((n, 3) + sar.shape[2:], dtype=np.float32)
+        for i in range(0, n, self.batch):
+            j = min(n, i + self.batch)
+            out[i:j] = self.predict(sar[i:j], dem[i:j] if dem is not None else None)
+        return out
+
+
+@dataclass
+class Backend:
+    loaded: LoadedModel
+    runner: Any  # TileRunner or BatchRunner: runner(sar, dem) -> rgb, runner.batch
+    where: str  # for the log line: "cpu", "cuda", "CPU (ONNX Runtime)"
+    batch: int
+    threads: AbstractContextManager
+
+
+def prepare(params: TranslateParams, info: ModelInfo, model: LoadedModel | None,
+            feedback: Feedback) -> Backend:
+    """Load (unless ``model`` is given) and wrap the model for the runtime of ``info``."""
+    runtime = model.info.runtime if model is not None else info.runtime
+    if runtime == "onnxruntime":
+        return _onnxruntime(params, info, model, feedback)
+    return _torch(params, info, model, feedback)
+
+
+def _torch(params: TranslateParams, info: ModelInfo, model: LoadedModel | None,
+           feedback: Feedback) -> Backend:
+    from .compiled import compile_forward
+    from .runner import TileRunner, auto_batch, pick_device, torch_threads
+
+    device = pick_device(params.device)
+    loaded = model if model is not None else load_model(str(info.weights_path), device)
+    loaded.to(device, params.channels_last)
+    if params.compile and loaded.module is not None:
+        compile_forward(loaded.module, feedback.warning)
+    batch = params.batch or auto_batch(device)
+    runner = TileRunner(loaded.predict, device, batch, precision=params.precision,
+                        channels_last=params.channels_last,
+                        on_halve=lambda b: feedback.warning(
+                            f"Out of GPU memory: continuing with {b} tiles per batch."))
+    return Backend(loaded, runner, str(device), batch, torch_threads(device, params.threads))
+
+
+def _onnxruntime(params: TranslateParams, info: ModelInfo, model: LoadedModel | None,
+                 feedback: Feedback) -> Backend:
+    cuda = params.device == "cuda"
+    if model is None:
+        providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if cuda else None
+        model = load_onnx_model(info.weights_path, params.threads or usable_cores(),
+                                providers=providers)
+    if params.compile:
+        feedback.warning("--compile applies to PyTorch only; ONNX Runtime optimises the "
+                         "graph itself, so it is ignored.")
+    if params.precision in ("bf16", "fp16"):
+        feedback.warning(f"--precision {params.precision} applies to PyTorch on CUDA; ONNX "
+                         "Runtime runs in float32.")
+    batch = params.batch or ORT_BATCH
+    where = "CUDA (ONNX Runtime)" if cuda else "CPU (ONNX Runtime)"
+    return Backend(model, BatchRunner(model.predict, batch), where, batch, nullcontext())
