@@ -194,3 +194,23 @@ def test_cli_refuses_in_one_line(pair, weights, tmp_path, cli):
     assert proc.returncode != 0
     assert "same polarisations" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_translate_writes_a_trust_layer(pair, weights, tmp_path, cli):
+    _, sar, dem = pair
+    out, trust = tmp_path / "rgb.tif", tmp_path / "trust.tif"
+    cli("translate", "--sar", str(sar), "--dem", str(dem), "--model", str(weights), "--out",
+        str(out), "--trust-out", str(trust), "--incidence", "39", "--heading", "190",
+        "--device", "cpu", "--threads", "1", check=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rgb.tif", "trust.tif"]
+    layers, names = _read(trust)
+    assert layers.shape == (3, SIZE, SIZE) and "distortion" in names[1]
+    assert np.allclose(layers[0], layers[1] * layers[2], equal_nan=True)
+
+
+def test_translate_trust_without_geometry_is_refused(pair, weights, tmp_path, cli):
+    _, sar, dem = pair
+    proc = cli("translate", "--sar", str(sar), "--dem", str(dem), "--model", str(weights),
+               "--out", str(tmp_path / "rgb.tif"), "--trust-out", str(tmp_path / "t.tif"))
+    assert proc.returncode != 0 and "heading" in proc.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -12,7 +12,8 @@ from typing import Any
 
 from .params import OUTPUTS, ChangeParams, ChangeResult
 
-_LAZY = {"run_change": ".run", "write_trust": ".layers", "check_pair": ".pair"}
+_LAZY = {"run_change": ".run", "write_trust": ".layers", "check_pair": ".pair",
+         "translate_with_trust": ".translation"}
 
 __all__ = ["OUTPUTS", "ChangeParams", "ChangeResult", *_LAZY]
 
