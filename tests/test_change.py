@@ -214,3 +214,9 @@ def test_translate_trust_without_geometry_is_refused(pair, weights, tmp_path, cl
                "--out", str(tmp_path / "rgb.tif"), "--trust-out", str(tmp_path / "t.tif"))
     assert proc.returncode != 0 and "heading" in proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_uint8_colours_take_the_table_path():
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (3, 8, 8)).astype(np.uint8)
+    assert np.allclose(srgb_to_lab(rgb), srgb_to_lab(rgb.astype(np.float64)), atol=1e-3)

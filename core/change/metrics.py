@@ -24,22 +24,34 @@ _RGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
 def box_mean(values: np.ndarray, valid: np.ndarray, radius: int) -> np.ndarray:
     """Mean over a (2r+1)^2 box of the valid pixels only; NaN where the box has none."""
     size = 2 * radius + 1
-    weight = ndimage.uniform_filter(valid.astype(np.float64), size, mode="nearest")
-    total = ndimage.uniform_filter(np.where(valid, values, 0.0).astype(np.float64), size,
+    weight = ndimage.uniform_filter(valid.astype(np.float32), size, mode="nearest")
+    total = ndimage.uniform_filter(np.where(valid, values, 0.0).astype(np.float32), size,
                                    mode="nearest")
     with np.errstate(invalid="ignore", divide="ignore"):
         out = total / weight
-    out[weight < 1e-9] = np.nan
+    out[weight < 1e-4] = np.nan
     return out
 
 
+def _linear_srgb(c: np.ndarray) -> np.ndarray:
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+_LINEAR_LUT = _linear_srgb(np.arange(256) / 255.0).astype(np.float32)  # uint8 -> linear
+
+
 def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """(3, H, W) sRGB in 0..255 -> (3, H, W) CIELAB (L*, a*, b*), D65."""
-    c = np.asarray(rgb, np.float64) / 255.0
-    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    xyz = np.tensordot(_RGB_TO_XYZ, linear, axes=1) / _WHITE[:, None, None]
+    """(3, H, W) sRGB in 0..255 -> (3, H, W) float32 CIELAB (L*, a*, b*), D65. uint8
+    input goes through a table (the translations are uint8): the costly power is skipped."""
+    if rgb.dtype == np.uint8:
+        linear = _LINEAR_LUT[rgb]
+    else:
+        linear = _linear_srgb(np.asarray(rgb, np.float64) / 255.0).astype(np.float32)
+    matrix = (_RGB_TO_XYZ / _WHITE[:, None]).astype(np.float32)
+    xyz = np.tensordot(matrix, linear, axes=1)
     f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
-    return np.stack([116.0 * f[1] - 16.0, 500.0 * (f[0] - f[1]), 200.0 * (f[1] - f[2])])
+    return np.stack([116.0 * f[1] - 16.0, 500.0 * (f[0] - f[1]), 200.0 * (f[1] - f[2])]
+                    ).astype(np.float32)
 
 
 def delta_e(pre_rgb: np.ndarray, post_rgb: np.ndarray, valid: np.ndarray,
