@@ -49,3 +49,13 @@ def test_files_are_written(pair, tmp_path):
     with rasterio.open(paths["landslide"]) as src:
         assert np.array_equal(src.read(1), pair.slides.mask)
         assert "deposit" in src.descriptions[0]
+
+
+def test_roc_auc_counts_ranks_and_ties():
+    from sardine.training.evaluation.change import roc_auc
+
+    truth = np.array([0, 0, 1, 1], bool)
+    assert roc_auc(np.array([0.1, 0.2, 0.8, 0.9]), truth) == 1.0
+    assert roc_auc(np.array([0.9, 0.8, 0.2, 0.1]), truth) == 0.0
+    assert roc_auc(np.ones(4), truth) == 0.5
+    assert roc_auc(np.array([0.1, np.nan, 0.8, 0.05]), truth) == 0.5  # NaN left out
