@@ -9,6 +9,7 @@ from typing import Any
 from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingContext,
+    QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
@@ -20,7 +21,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..core.bands import guess_polarisation_bands
 from ..core.change.params import ChangeParams
-from ..core.errors import InputError
+from ..core.errors import InputError, SardineError
 from .common import (
     bundled_model_names,
     core_feedback,
@@ -107,6 +108,23 @@ class ChangeAlgorithm(QgsProcessingAlgorithm):
             dem_path=layer_file(dem_layer, "DEM") if dem_layer is not None else None,
             pre_bands=bands[0], post_bands=bands[1], incidence=incidence, heading=heading,
             look=look)
+
+    def checkParameterValues(self, parameters: dict[str, Any],  # noqa: N802
+                             context: QgsProcessingContext) -> tuple[bool, str]:
+        """Refuse a pair that cannot be compared (no overlap, other polarisations) and
+        non-file layers before any run, with the core's message."""
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        try:
+            require_dependencies(("rasterio",))
+            from ..core.change import check_pair
+
+            params = self._params(parameters, context)
+            check_pair(Path(params.pre_sar), Path(params.post_sar))
+        except (SardineError, QgsProcessingException) as exc:
+            return False, str(exc)
+        return True, ""
 
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:

@@ -57,3 +57,20 @@ def test_change_refusal_leaves_nothing(provider, qgis_processing_module, pair,
             "WEIGHTS": str(fusion_weights), "INCIDENCE": 39.0, "HEADING": 190.0,
             "OUTPUT": str(out)})
     assert not out.exists()
+
+
+def test_check_refuses_a_pair_without_overlap(provider, pair, fusion_weights, tmp_path):
+    from affine import Affine
+    from qgis.core import QgsApplication, QgsProcessingContext
+    from support import ORIGIN
+
+    pre, _, dem = pair
+    far = write_raster(tmp_path / "far.tif", sar_values(64, 64),
+                       transform=Affine(10.0, 0.0, ORIGIN[0] + 90000.0, 0.0, -10.0, ORIGIN[1]),
+                       descriptions=("VV", "VH"))
+    alg = QgsApplication.processingRegistry().algorithmById("sardine:change")
+    context = QgsProcessingContext()
+    ok, message = alg.checkParameterValues({
+        "PRE_SAR": str(pre), "POST_SAR": str(far), "DEM": str(dem),
+        "WEIGHTS": str(fusion_weights), "OUTPUT": str(tmp_path / "out")}, context)
+    assert not ok and "does not overlap" in message
