@@ -220,3 +220,20 @@ def test_uint8_colours_take_the_table_path():
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 256, (3, 8, 8)).astype(np.uint8)
     assert np.allclose(srgb_to_lab(rgb), srgb_to_lab(rgb.astype(np.float64)), atol=1e-3)
+
+
+def test_cancel_midway_leaves_nothing(pair, weights, tmp_path):
+    from sardine.core.errors import Cancelled
+    from sardine.core.feedback import Feedback
+
+    _, sar, dem = pair
+    seen: list[float] = []
+    feedback = Feedback(on_progress=seen.append, is_cancelled=lambda: bool(seen)
+                        and seen[-1] > 50.0)
+    params = ChangeParams(pre_sar=sar, post_sar=sar, out_dir=tmp_path / "out",
+                          model=str(weights), dem_path=dem, incidence=39.0, heading=190.0,
+                          device="cpu", tile=64, overlap=16, threads=1)
+    with pytest.raises(Cancelled):
+        run_change(params, feedback)
+    assert not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == []
