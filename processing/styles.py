@@ -15,11 +15,14 @@ from pathlib import Path
 import numpy as np
 from qgis.core import (
     Qgis,
+    QgsColorRampShader,
     QgsContrastEnhancement,
     QgsMultiBandColorRenderer,
     QgsPalettedRasterRenderer,
     QgsRaster,
     QgsRasterLayer,
+    QgsRasterShader,
+    QgsSingleBandPseudoColorRenderer,
 )
 from qgis.PyQt.QtGui import QColor
 
@@ -113,7 +116,45 @@ def style_distortion(layer: QgsRasterLayer) -> None:
     layer.triggerRepaint()
 
 
-STYLES = {"optical": style_optical, "distortion": style_distortion}
+CHANGE_BAND = 4  # change.tif: the combined score (core/change/layers.py)
+CHANGE_THRESHOLD = 0.3  # combined scores below this are drawn transparent
+# (score, colour): a sequential ramp from yellow to dark red; transparent below the threshold.
+CHANGE_RAMP = ((0.0, QColor(0, 0, 0, 0)), (CHANGE_THRESHOLD, QColor(255, 237, 160, 200)),
+               (0.65, QColor(253, 141, 60, 230)), (1.0, QColor(189, 0, 38, 255)))
+# (trust, colour): a grey veil, opaque where the radar cannot be trusted, clear where it can.
+TRUST_RAMP = ((0.0, QColor(90, 90, 90, 200)), (0.5, QColor(140, 140, 140, 110)),
+              (1.0, QColor(255, 255, 255, 0)))
+
+
+def _ramp(layer: QgsRasterLayer, band: int, stops: tuple, label: str) -> None:
+    """A linearly interpolated colour ramp on ``band`` with alpha in the colours."""
+    shader_fn = QgsColorRampShader(stops[0][0], stops[-1][0])
+    shader_fn.setColorRampType(QgsColorRampShader.Interpolated)
+    shader_fn.setColorRampItemList([QgsColorRampShader.ColorRampItem(value, colour,
+                                                                     f"{label} {value:g}")
+                                    for value, colour in stops])
+    shader = QgsRasterShader()
+    shader.setRasterShaderFunction(shader_fn)
+    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), band, shader)
+    renderer.setClassificationMin(stops[0][0])
+    renderer.setClassificationMax(stops[-1][0])
+    layer.setRenderer(renderer)
+    layer.triggerRepaint()
+
+
+def style_change(layer: QgsRasterLayer) -> None:
+    """The combined change score, yellow to red; unchanged ground (below the threshold)
+    transparent so the post-event optical shows through."""
+    _ramp(layer, CHANGE_BAND, CHANGE_RAMP, "change score")
+
+
+def style_trust(layer: QgsRasterLayer) -> None:
+    """Trust as a grey veil over the layers below: dense where trust is low, clear at 1."""
+    _ramp(layer, 1, TRUST_RAMP, "trust")
+
+
+STYLES = {"optical": style_optical, "distortion": style_distortion, "change": style_change,
+          "trust": style_trust}
 
 
 def save_style_sidecar(path: str | Path, kind: str) -> Path:

@@ -38,6 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_scene_arguments(parser, 1024)
     parser.add_argument("--preview", action="store_true",
                         help="also write preview.png (SAR | hillshade | optical | masks)")
+    parser.add_argument("--landslide", action="store_true",
+                        help="write a pre/post landslide pair (pre/, post/) and landslide.tif, "
+                             "the true change mask, instead of one scene")
+    parser.add_argument("--slides", type=int, default=6, metavar="N",
+                        help="landslides to place with --landslide (default 6)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         spec = SceneSpec(size=args.size, pixel_size=args.pixel_size, seed=args.seed,
                          incidence=args.incidence, heading=args.heading, look=args.look,
                          looks=args.looks, dem_path=sources[0])
+        if args.landslide:
+            return _landslide(spec, args)
         with cli_feedback("simulate") as feedback:
             scene = simulate_scene(spec, feedback)
             paths = write_scene(scene, args.out)
@@ -55,4 +62,17 @@ def run(args: argparse.Namespace) -> int:
     for name, path in paths.items():
         print(f"{name}: {path}")
     print(f"simulated in {scene.seconds:.1f} s")
+    return 0
+
+
+def _landslide(spec: SceneSpec, args: argparse.Namespace) -> int:
+    from ...training.simulate.landslide import simulate_landslide, write_landslide
+
+    with cli_feedback("simulate") as feedback:
+        pair = simulate_landslide(spec, args.slides, feedback)
+        paths = write_landslide(pair, args.out)
+    for name, path in paths.items():
+        print(f"{name}: {path}")
+    print(f"{pair.slides.count} landslides, {100 * float((pair.slides.mask > 0).mean()):.2f}% "
+          "of the pixels changed")
     return 0

@@ -78,6 +78,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             "ascending ~350); default: read from the SAR file's metadata")
     group.add_argument("--look", choices=LOOKS, default=default("look"),
                        help=f"antenna look side (Sentinel-1: {default('look')})")
+    parser.add_argument("--trust-out", type=Path, metavar="TRUST.tif",
+                        help="also write the per-pixel trust layer (distortion x inputs inside "
+                             "the weights' ranges; docs/CHANGE.md); with --dem it needs the "
+                             "acquisition geometry like --distortion-out")
 
 
 def sar_bands(args: argparse.Namespace) -> tuple[tuple[int, ...], BandGuess | None]:
@@ -109,9 +113,16 @@ def run(args: argparse.Namespace) -> int:
     for note in plan.notes:
         print(note)
     with cli_feedback("translate") as feedback:
-        result = translate(params, feedback, plan=plan)
+        if args.trust_out is not None:
+            from ...core.change import translate_with_trust
+
+            result = translate_with_trust(params, args.trust_out, feedback)
+        else:
+            result = translate(params, feedback, plan=plan)
     print(f"wrote {result.out_path} ({result.width}x{result.height} pixels, "
           f"{result.seconds:.1f} s)")
     if result.distortion_path is not None:
         print(f"wrote {result.distortion_path}")
+    if args.trust_out is not None:
+        print(f"wrote {args.trust_out}")
     return 0

@@ -88,15 +88,15 @@ class Scene:
     seconds: float = 0.0
 
 
-def _streams(seed: int) -> list[np.random.Generator]:
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(4)]
+def _streams(seed: int, count: int = 4) -> list[np.random.Generator]:
+    """Independent streams; the first four are the same whatever ``count`` (landslide.py
+    adds streams without changing the pre-event scene)."""
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(count)]
 
 
-def simulate_scene(spec: SceneSpec, feedback: Feedback | None = None) -> Scene:
-    """Simulate every layer of a scene; deterministic for ``spec``."""
-    feedback = feedback or Feedback()
-    start = time.perf_counter()
-    r_terrain, r_cover, r_optical, r_sar = _streams(spec.seed)
+def simulate_ground(spec: SceneSpec, rng: np.random.Generator
+                    ) -> tuple[np.ndarray, RasterGrid, np.ndarray, np.ndarray]:
+    """Heights (NaN where unknown), grid, lakes and valid pixels of a scene."""
     n, p = int(spec.size), float(spec.pixel_size)
     if spec.dem_path is not None:
         dem, grid = load_dem(spec.dem_path, n, p, spec.crs, spec.origin)
@@ -110,8 +110,18 @@ def simulate_scene(spec: SceneSpec, feedback: Feedback | None = None) -> Scene:
         if not grid.is_projected:
             raise InputError(f"The scene CRS {spec.crs} is not projected; give a UTM zone "
                              "such as EPSG:32632 so pixels are in metres.")
-        terrain = generate_terrain((n, n), p, r_terrain)
+        terrain = generate_terrain((n, n), p, rng)
         dem, lakes, valid = terrain.dem, terrain.lakes, np.ones((n, n), bool)
+    return dem, grid, lakes, valid
+
+
+def simulate_scene(spec: SceneSpec, feedback: Feedback | None = None) -> Scene:
+    """Simulate every layer of a scene; deterministic for ``spec``."""
+    feedback = feedback or Feedback()
+    start = time.perf_counter()
+    r_terrain, r_cover, r_optical, r_sar = _streams(spec.seed)
+    p = float(spec.pixel_size)
+    dem, grid, lakes, valid = simulate_ground(spec, r_terrain)
     feedback.progress(30.0)
     feedback.check_cancelled()
     work = fill_nodata(dem, valid).astype(np.float32)

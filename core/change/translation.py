@@ -1,0 +1,55 @@
+"""The trust layer of a plain translation (``sardine translate --trust-out``): the engine
+runs unchanged, asked for a distortion mask in a scratch file when the caller gave a DEM
+but wanted no mask of their own; trust.tif is then written from the SAR, the DEM and that
+mask on the SAR's grid. The translation stays valid if the trust pass fails or is cancelled
+(the trust file then does not appear).
+"""
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import replace
+from pathlib import Path
+
+from rasterio.enums import Resampling
+
+from ..atomic import atomic_output, check_output_path, scratch_file
+from ..feedback import Feedback
+from ..translate import TranslateParams, TranslateResult, translate, validate
+from ..version import __version__
+from .layers import write_trust
+from .reading import GridReader
+from .run import _fraction, _sub
+
+TRANSLATION_SHARE = 85.0  # percent of the progress bar for the translation itself
+
+
+def translate_with_trust(params: TranslateParams, trust_out: str | Path,
+                         feedback: Feedback | None = None) -> TranslateResult:
+    """``translate(params)`` and its trust layer in ``trust_out`` (3 bands, docs/CHANGE.md)."""
+    feedback = feedback or Feedback()
+    trust_path = check_output_path(trust_out, [params.sar_path, params.dem_path,
+                                               params.out_path, params.distortion_out])
+    with ExitStack() as stack:
+        run_params = params
+        if params.dem_path is not None and params.distortion_out is None:
+            scratch = stack.enter_context(scratch_file(trust_path, ".part.dist.tif"))
+            run_params = replace(params, distortion_out=scratch)
+        plan = validate(run_params)
+        tmp = stack.enter_context(atomic_output(trust_path))
+        result = translate(run_params, _sub(feedback, 0.0, TRANSLATION_SHARE), plan=plan)
+        grid = plan.sar_grid
+        tags = {"SARDINE_VERSION": __version__, "SARDINE_MODEL": plan.model.name,
+                "SARDINE_SOURCE_SAR": plan.sar_path.name}
+        with GridReader(plan.sar_path, grid, plan.sar_bands, linear=plan.sar_linear) as sar, \
+                ExitStack() as readers:
+            dem = (readers.enter_context(GridReader(plan.dem_path, grid, (1,),
+                                                    Resampling.bilinear))
+                   if plan.dem_path is not None else None)
+            write_trust(grid, sar, dem, plan.distortion_path, plan.model.normalization, tmp,
+                        _fraction(feedback, TRANSLATION_SHARE, 100.0), feedback.check_cancelled,
+                        tags)
+        feedback.check_cancelled()
+    feedback.progress(100.0)
+    if run_params is not params:
+        result.distortion_path = None
+    return result

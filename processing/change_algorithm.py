@@ -1,0 +1,164 @@
+"""``sardine:change``: pre- and post-event SAR translated with one model, their change and the
+trust layer (``core.change.run_change``), loaded as one styled layer group:
+trust (grey veil), change (yellow to red, transparent below a threshold), post, pre."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsRasterLayer,
+)
+from qgis.PyQt.QtGui import QIcon
+
+from ..core.bands import guess_polarisation_bands
+from ..core.change.params import ChangeParams
+from ..core.errors import InputError, SardineError
+from .common import (
+    bundled_model_names,
+    core_feedback,
+    layer_file,
+    qgis_errors,
+    require_dependencies,
+)
+from .geometry_params import GEOMETRY_HELP, add_geometry_parameters, geometry_values
+from .icons import icon
+from .styles import save_style_sidecar
+
+PRE, POST, DEM, MODEL, WEIGHTS, OUTPUT = "PRE_SAR", "POST_SAR", "DEM", "MODEL", "WEIGHTS", "OUTPUT"
+# (output, style, layer name), top of the group first.
+LAYERS = (("trust", "trust", "trust"), ("change", "change", "change"),
+          ("post_optical", "optical", "post-event optical"),
+          ("pre_optical", "optical", "pre-event optical"))
+
+HELP = """Translates a pre-event and a post-event Sentinel-1 acquisition (VV and VH, same \
+orbit geometry) with one model on the pre-event grid (the post-event raster is warped onto \
+it), and maps where they changed and where the radar cannot be trusted. Writes \
+pre_optical.tif, post_optical.tif, change.tif (colour difference in CIELAB, VV and VH \
+log-ratio, combined score) and trust.tif (distortion x inputs inside the model's ranges) \
+into the output folder, and adds them as one layer group. See docs/CHANGE.md.
+<b>DEM</b>: needed by the fusion models and for the distortion part of the trust layer. \
+""" + GEOMETRY_HELP
+
+
+class ChangeAlgorithm(QgsProcessingAlgorithm):
+    """Processing wrapper around ``sardine.core.change.run_change``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._result: tuple[dict[str, Path], str] | None = None
+
+    def name(self) -> str:
+        return "change"
+
+    def displayName(self) -> str:  # noqa: N802
+        return "Change (pre/post) with trust layer"
+
+    def shortHelpString(self) -> str:  # noqa: N802
+        return HELP
+
+    def icon(self) -> QIcon:
+        return icon("sardine.svg")
+
+    def createInstance(self) -> ChangeAlgorithm:  # noqa: N802
+        return ChangeAlgorithm()
+
+    def initAlgorithm(self, config: dict | None = None) -> None:  # noqa: N802
+        self.addParameter(QgsProcessingParameterRasterLayer(PRE, "Pre-event SAR (VV, VH)"))
+        self.addParameter(QgsProcessingParameterRasterLayer(POST, "Post-event SAR (VV, VH)"))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            DEM, "DEM (fusion models; distortion part of the trust layer)", optional=True))
+        names = bundled_model_names()
+        model = QgsProcessingParameterEnum(MODEL, "Model", options=names,
+                                           defaultValue=names[0] if names else None,
+                                           optional=True)
+        model.setUsesStaticStrings(True)
+        self.addParameter(model)
+        self.addParameter(QgsProcessingParameterFile(
+            WEIGHTS, "Weights file (replaces the model above)", extension="safetensors",
+            optional=True))
+        add_geometry_parameters(self)
+        self.addParameter(QgsProcessingParameterFolderDestination(OUTPUT, "Output folder"))
+
+    def _params(self, parameters: dict[str, Any], context: QgsProcessingContext
+                ) -> ChangeParams:
+        pre_layer = self.parameterAsRasterLayer(parameters, PRE, context)
+        post_layer = self.parameterAsRasterLayer(parameters, POST, context)
+        dem_layer = self.parameterAsRasterLayer(parameters, DEM, context)
+        model = (self.parameterAsFile(parameters, WEIGHTS, context)
+                 or self.parameterAsEnumString(parameters, MODEL, context))
+        if not model:
+            raise InputError("Choose a bundled model or a weights file (.safetensors).")
+        incidence, heading, look = geometry_values(self, parameters, context)
+        bands = [guess_polarisation_bands([layer.bandName(i)
+                                           for i in range(1, layer.bandCount() + 1)]).bands
+                 for layer in (pre_layer, post_layer)]
+        return ChangeParams(
+            pre_sar=layer_file(pre_layer, "pre-event SAR"),
+            post_sar=layer_file(post_layer, "post-event SAR"),
+            out_dir=Path(self.parameterAsString(parameters, OUTPUT, context)), model=model,
+            dem_path=layer_file(dem_layer, "DEM") if dem_layer is not None else None,
+            pre_bands=bands[0], post_bands=bands[1], incidence=incidence, heading=heading,
+            look=look)
+
+    def checkParameterValues(self, parameters: dict[str, Any],  # noqa: N802
+                             context: QgsProcessingContext) -> tuple[bool, str]:
+        """Refuse a pair that cannot be compared (no overlap, other polarisations) and
+        non-file layers before any run, with the core's message."""
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        try:
+            require_dependencies(("rasterio",))
+            from ..core.change import check_pair
+
+            params = self._params(parameters, context)
+            check_pair(Path(params.pre_sar), Path(params.post_sar))
+        except (SardineError, QgsProcessingException) as exc:
+            return False, str(exc)
+        return True, ""
+
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:
+        with qgis_errors(feedback):
+            require_dependencies()
+            from ..core.change import run_change
+
+            params = self._params(parameters, context)
+            result = run_change(params, core_feedback(feedback))
+        for name, kind, _label in LAYERS:
+            try:
+                save_style_sidecar(result.paths[name], kind)
+            except (OSError, ValueError) as exc:
+                feedback.pushWarning(f"{name}.tif written, but its style was not saved: {exc}")
+        title = f"Change {Path(params.pre_sar).stem} -> {Path(params.post_sar).stem}"
+        self._result = (result.paths, title)
+        return {OUTPUT: str(params.out_dir)}
+
+    def postProcessAlgorithm(self, context: QgsProcessingContext,  # noqa: N802
+                             feedback: QgsProcessingFeedback) -> dict[str, Any]:
+        """One layer group, in the main thread: trust, change, post (shown), pre (hidden
+        under post: tick it to compare)."""
+        project = context.project()
+        if self._result is None or project is None:
+            return {}
+        paths, title = self._result
+        group = project.layerTreeRoot().insertGroup(0, title)
+        for name, _kind, label in LAYERS:
+            layer = QgsRasterLayer(str(paths[name]), label, "gdal")  # loads the .qml style
+            if not layer.isValid():
+                feedback.pushWarning(f"Cannot load {paths[name]} into the project.")
+                continue
+            project.addMapLayer(layer, False)
+            node = group.addLayer(layer)
+            if name == "pre_optical":
+                node.setItemVisibilityChecked(False)
+        return {}
