@@ -99,7 +99,7 @@ def temp_path(beside: Path, suffix: str) -> Path:
 def remove_stale(folder: Path) -> list[Path]:
     """Remove temporary and scratch files of processes that no longer run (older than the
     process now holding their id); returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -112,6 +112,7 @@ def remove_stale(folder: Path) -> list[Path]:
         try:
             if not entry.is_file(follow_symlinks=False):
                 continue
+            owner: int | None
             if match:
                 owner, made = int(match.group(1)), entry.stat(follow_symlinks=False).st_mtime
             else:

@@ -167,8 +167,9 @@ def _pad(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarray:
     x = np.ascontiguousarray(x, dtype=np.float32)
     if not any(pads):
         return x
-    mode = "reflect" if min(x.shape[-2:]) > 1 else "edge"
-    return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), mode=mode)
+    if min(x.shape[-2:]) > 1:
+        return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), mode="reflect")
+    return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), mode="edge")
 
 
 def twin(path: Path, suffix: str) -> Path | None:

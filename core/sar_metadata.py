@@ -124,7 +124,7 @@ def resolve_geometry(incidence: float | None, heading: float | None, look: str,
                          f"{stated.source}.")
     missing = [name for name, value in (("incidence angle", incidence), ("heading", heading))
                if value is None]
-    if missing:
+    if missing or incidence is None or heading is None:
         where = "the SAR file's metadata does not state" if sar is not None else "no SAR file gives"
         raise InputError(f"The distortion mask needs the {' and the '.join(missing)}, which "
                          f"{where}; give {'it' if len(missing) == 1 else 'them'}. {WHERE}")

@@ -80,6 +80,8 @@ def _onnxruntime(params: TranslateParams, info: ModelInfo, model: LoadedModel | 
                  feedback: Feedback) -> Backend:
     cuda = params.device == "cuda"
     if model is None:
+        if info.weights_path is None:
+            raise ValueError("ONNX Runtime runs a weights file; this model has none.")
         providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if cuda else None
         model = load_onnx_model(info.weights_path, params.threads or usable_cores(),
                                 providers=providers)
