@@ -129,7 +129,7 @@ def test_output_under_proc_is_refused_before_the_task(dock, layers, fusion_weigh
     active = QgsApplication.taskManager().count()
     assert dock.run() is False
     assert QgsApplication.taskManager().count() == active
-    assert "Cannot write files in the output folder /proc" in dock.status.text()
+    assert "Cannot write to the output folder /proc" in dock.status.text()
 
 
 # --- what an analyst expects ----------------------------------------------------------------
