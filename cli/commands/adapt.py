@@ -57,7 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "faster)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and patches")
     recipe = parser.add_argument_group("recipe (defaults: see docs/ADAPT.md)")
-    recipe.add_argument("--lr", type=float, default=None, help="learning rate (1e-3)")
+    recipe.add_argument("--steps", type=int, default=None,
+                        help="stop after N steps (reproducible; --minutes still bounds)")
+    recipe.add_argument("--lr", type=float, default=None, help="learning rate (3e-4)")
     recipe.add_argument("--batch", type=int, default=None, help="patches per step (8)")
     recipe.add_argument("--patch", type=int, default=None, help="patch size in px (128)")
     recipe.add_argument("--ssim-weight", type=float, default=None,
@@ -66,6 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="weight of the image-gradient term (1.0)")
     recipe.add_argument("--freeze", choices=("none", "conditioning"), default=None,
                         help="keep part of the base fixed (none)")
+    recipe.add_argument("--batchnorm", choices=("frozen", "train"), default=None,
+                        help="frozen keeps the base's normalisation statistics (frozen)")
     parser.add_argument("--json", action="store_true",
                         help="print the held-out scores as JSON on stdout")
 
@@ -74,8 +78,8 @@ def config_from_args(args: argparse.Namespace):
     from ...training.adapt import AdaptConfig
     from ...training.adapt.optical import parse_bands
 
-    recipe = {k: getattr(args, k) for k in ("lr", "batch", "patch", "ssim_weight",
-                                            "grad_weight", "freeze")
+    recipe = {k: getattr(args, k) for k in ("steps", "lr", "batch", "patch", "ssim_weight",
+                                            "grad_weight", "freeze", "batchnorm")
               if getattr(args, k) is not None}
     return AdaptConfig(sar=args.sar, optical=args.optical, out=args.out, dem=args.dem,
                        optical_bands=parse_bands(args.optical_bands),

@@ -25,16 +25,19 @@ class AdaptConfig:
     report: Path | None = None         # folder for report.md/json + figure
     seed: int = 0
     # recipe (see docs/ADAPT.md for what was tried)
-    lr: float = 1e-3
+    lr: float = 3e-4
     batch: int = 8
     patch: int = 128
     l1_weight: float = 1.0
     ssim_weight: float = 0.2
     grad_weight: float = 1.0
     freeze: str = "none"               # none | conditioning (keep the input layers)
+    batchnorm: str = "frozen"          # frozen (base's statistics) | train
     incidence: float = 39.0            # distortion regions of the report (with a DEM)
     heading: float = 190.0
-    max_epochs_without_gain: int = 6   # early stopping: checks without a better loss
+    patience: int = 6                  # early stopping: checks without a better loss...
+    min_share: float = 0.4             # ...once this share of the budget has passed
+    steps: int | None = None           # stop after this many steps (reproducible runs)
 
     def __post_init__(self) -> None:
         if not 0.05 <= float(self.holdout) <= 0.5:
@@ -46,6 +49,10 @@ class AdaptConfig:
             raise InputError("Give either --cloud-mask or --scl, not both.")
         if int(self.batch) < 1 or int(self.patch) < 16:
             raise InputError("--batch must be at least 1 and --patch at least 16 pixels.")
+        if self.steps is not None and int(self.steps) < 1:
+            raise InputError(f"--steps must be at least 1 (got {self.steps}).")
+        if self.batchnorm not in ("frozen", "train"):
+            raise InputError(f"--batchnorm {self.batchnorm!r}: use frozen or train.")
         if self.freeze not in ("none", "conditioning"):
             raise InputError(f"--freeze {self.freeze!r}: use none or conditioning.")
         if Path(self.out).suffix.lower() != ".safetensors":

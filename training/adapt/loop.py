@@ -87,6 +87,16 @@ def freeze(model: TranslationModel, what: str) -> None:
         parameter.requires_grad_(False)
 
 
+def train_mode(model: TranslationModel, batchnorm: str) -> None:
+    """Training mode; with ``batchnorm="frozen"`` the normalisation layers keep the base's
+    running statistics (a few small patches per step would make them noisy)."""
+    model.train()
+    if batchnorm == "frozen":
+        for module in model.modules():
+            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                module.eval()
+
+
 def fine_tune(model: TranslationModel, site: Site, split: BlockSplit, cfg: AdaptConfig,
               patch: int, device: torch.device, feedback: Feedback,
               on_check: Callable[[dict], None] | None = None) -> LoopResult:
@@ -100,12 +110,23 @@ def fine_tune(model: TranslationModel, site: Site, split: BlockSplit, cfg: Adapt
     sampler = PatchSampler(site, split.mask("train"), patch, cfg.seed)
     budget = 60.0 * float(cfg.minutes)
     check_seconds = max(5.0, min(60.0, budget / 15.0))
+    check_steps = max(1, int(cfg.steps) // 10) if cfg.steps else None
     began = time.perf_counter()
+
+    def spent() -> float:
+        """Share of the budget used (steps when a step count is set, else time)."""
+        elapsed = (time.perf_counter() - began) / budget
+        return max(elapsed, step / cfg.steps) if cfg.steps else elapsed
+
+    def due() -> bool:
+        if check_steps is not None:
+            return step % check_steps == 0
+        return time.perf_counter() - last_check >= check_seconds
 
     def check(step: int, train_loss: float) -> float:
         model.eval()
         loss = monitor_loss(model, site, split, device, weights)
-        model.train()
+        train_mode(model, cfg.batchnorm)
         row = {"step": step, "seconds": round(time.perf_counter() - began, 2),
                "train_loss": train_loss, "monitor_loss": loss}
         history.append(row)
@@ -119,9 +140,9 @@ def fine_tune(model: TranslationModel, site: Site, split: BlockSplit, cfg: Adapt
     best_state = copy.deepcopy(model.state_dict())
     since_gain, step, running, n_running = 0, 0, 0.0, 0
     last_check = time.perf_counter()
-    stopped = "time"
-    model.train()
-    while time.perf_counter() - began < budget:
+    stopped = "budget used"
+    train_mode(model, cfg.batchnorm)
+    while spent() < 1.0:
         if feedback.is_cancelled():
             raise Cancelled("Adaptation cancelled; no weights were written.")
         batch = {k: amp.to_device(v) for k, v in sampler.batch(cfg.batch).items()}
@@ -137,8 +158,8 @@ def fine_tune(model: TranslationModel, site: Site, split: BlockSplit, cfg: Adapt
         step += 1
         running += float(loss.detach())
         n_running += 1
-        feedback.progress(5.0 + 80.0 * min(1.0, (time.perf_counter() - began) / budget))
-        if time.perf_counter() - last_check >= check_seconds:
+        feedback.progress(5.0 + 80.0 * min(1.0, spent()))
+        if due():
             value = check(step, running / n_running)
             running, n_running, last_check = 0.0, 0, time.perf_counter()
             if value < best:
@@ -146,7 +167,7 @@ def fine_tune(model: TranslationModel, site: Site, split: BlockSplit, cfg: Adapt
                 best_state = copy.deepcopy(model.state_dict())
             else:
                 since_gain += 1
-                if since_gain >= cfg.max_epochs_without_gain:
+                if since_gain >= cfg.patience and spent() >= cfg.min_share:
                     stopped = f"no gain on the monitoring blocks in {since_gain} checks"
                     break
     if n_running:

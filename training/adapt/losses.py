@@ -23,28 +23,33 @@ def _gaussian(channels: int, device: torch.device) -> torch.Tensor:
     return (g[:, None] * g[None, :]).expand(channels, 1, SSIM_SIZE, SSIM_SIZE).contiguous()
 
 
-def ssim_map(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """(B, C, H, W) SSIM map (Gaussian window, data range 1), reflect-padded."""
+def masked_ssim_map(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor
+                    ) -> torch.Tensor:
+    """(B, C, H, W) SSIM map (Gaussian window, data range 1) whose local statistics use
+    valid pixels only: an invalid pixel's truth (a cloud top) or prediction never enters."""
     channels = pred.shape[1]
     kernel = _gaussian(channels, pred.device)
     pad = SSIM_SIZE // 2
+    mask = valid.to(torch.float32).expand_as(pred)
 
     def blur(x: torch.Tensor) -> torch.Tensor:
         return F.conv2d(F.pad(x, (pad,) * 4, mode="reflect"), kernel, groups=channels)
 
-    mu_p, mu_t = blur(pred), blur(target)
-    var_p = blur(pred * pred) - mu_p ** 2
-    var_t = blur(target * target) - mu_t ** 2
-    cov = blur(pred * target) - mu_p * mu_t
+    pred, target = pred * mask, target * mask
+    weight = blur(mask).clamp_min(1e-6)
+    mu_p, mu_t = blur(pred) / weight, blur(target) / weight
+    var_p = blur(pred * pred) / weight - mu_p ** 2
+    var_t = blur(target * target) / weight - mu_t ** 2
+    cov = blur(pred * target) / weight - mu_p * mu_t
     return ((2 * mu_p * mu_t + _C1) * (2 * cov + _C2)) / \
         ((mu_p ** 2 + mu_t ** 2 + _C1) * (var_p + var_t + _C2))
 
 
 def masked_ssim_loss(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor
                      ) -> torch.Tensor:
-    """1 - mean SSIM over valid pixels."""
+    """1 - mean SSIM over valid pixels (statistics from valid pixels only)."""
     weight = valid.to(torch.float32).expand_as(pred)
-    values = ssim_map(pred.float(), target.float()) * weight
+    values = masked_ssim_map(pred.float(), target.float(), valid) * weight
     return 1.0 - values.sum() / weight.sum().clamp_min(1.0)
 
 
