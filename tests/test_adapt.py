@@ -11,13 +11,12 @@ import rasterio
 import torch
 from adapt_pairs import CLOUD, make_pair
 from conftest import run_cli
-
 from sardine.core.errors import InputError
 from sardine.core.feedback import Feedback
 from sardine.core.weights import load_weights, read_metadata
 from sardine.training.adapt.config import AdaptConfig
-from sardine.training.adapt.losses import adapt_loss
 from sardine.training.adapt.loop import PatchSampler
+from sardine.training.adapt.losses import adapt_loss
 from sardine.training.adapt.masks import clear_from_scl
 from sardine.training.adapt.optical import guess_bands, parse_bands
 from sardine.training.adapt.run import load_base

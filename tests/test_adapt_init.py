@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from sardine.core.bundled import resolve_model
 from sardine.core.errors import InputError
 from sardine.core.feedback import Feedback
@@ -14,7 +13,6 @@ from sardine.core.weights import load_weights
 from sardine.training.train import ddp
 from sardine.training.train.args import add_arguments, config_from_args
 from sardine.training.train.trainer import _Run
-
 
 
 @pytest.fixture(scope="module")

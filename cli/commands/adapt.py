@@ -85,8 +85,8 @@ def config_from_args(args: argparse.Namespace):
                        optical_bands=parse_bands(args.optical_bands),
                        cloud_mask=args.cloud_mask, scl=args.scl, base=args.base,
                        sar_bands=tuple(args.sar_bands), minutes=args.minutes,
-                       device=args.device, threads=args.threads, holdout=args.holdout, report=args.report,
-                       seed=args.seed, **recipe)
+                       device=args.device, threads=args.threads, holdout=args.holdout,
+                       report=args.report, seed=args.seed, **recipe)
 
 
 def run(args: argparse.Namespace) -> int:

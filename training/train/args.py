@@ -61,8 +61,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     if model is None:
         model = init_metadata(args.init).model if args.init else "sardinet-late"
     return TrainConfig(
-        data=args.data, out=args.out, model=model, init=args.init, epochs=args.epochs, batch=args.batch,
-        lr=args.lr, device=args.device, seed=args.seed, workers=args.workers,
+        data=args.data, out=args.out, model=model, init=args.init, epochs=args.epochs,
+        batch=args.batch, lr=args.lr, device=args.device, seed=args.seed, workers=args.workers,
         resume=args.resume, augment=args.augment, patch=args.patch, stride=args.stride,
         model_config=parse_model_config(args.config), dataset_kind=args.dataset_kind,
         dem_max_m=args.dem_max, amp=not args.no_amp, previews=args.previews,
