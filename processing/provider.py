@@ -6,6 +6,7 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.version import __version__
+from .adapt_algorithm import AdaptAlgorithm
 from .distortion_algorithm import DistortionMaskAlgorithm
 from .icons import icon
 from .translate_algorithm import TranslateAlgorithm
@@ -31,3 +32,4 @@ class SardineProvider(QgsProcessingProvider):
     def loadAlgorithms(self) -> None:  # noqa: N802
         self.addAlgorithm(TranslateAlgorithm())
         self.addAlgorithm(DistortionMaskAlgorithm())
+        self.addAlgorithm(AdaptAlgorithm())
