@@ -32,6 +32,7 @@ from qgis.PyQt.QtWidgets import (
 from ..core.errors import InputError
 from ..processing import translate_algorithm as alg
 from ..processing.common import bundled_models, layer_file
+from .adapt_panel import AdaptPanel
 from .dependencies import MissingPackage, missing_message, missing_packages
 from .devices import detect_gpu, device_choices
 from .dock_form import DockForm
@@ -92,6 +93,8 @@ class SardineDock(QgsDockWidget):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.status)
+        self.adapt_panel = AdaptPanel(self.form, body)
+        layout.addWidget(self.adapt_panel)
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setFrameShape(QFrame.NoFrame)
@@ -206,6 +209,7 @@ class SardineDock(QgsDockWidget):
 
     def shutdown(self) -> None:
         """Cancel a run in progress without reporting back (the plugin is unloading)."""
+        self.adapt_panel.shutdown()
         if self._run is not None:
             self._run.detach()
             self._run = None
