@@ -152,3 +152,25 @@ def test_bad_inputs_give_clear_errors_and_no_file(pair, tmp_path):
     with rasterio.open(moved, "w", **profile) as dst:
         dst.write(data)
     assert "does not overlap" in _bad(pair, tmp_path, optical=moved)
+
+
+def test_ctrl_c_leaves_no_file(pair, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from conftest import SARDINE
+
+    out = tmp_path / "stopped.safetensors"
+    proc = subprocess.Popen(
+        [str(SARDINE), "adapt", "--sar", str(pair["sar"]), "--optical", str(pair["optical"]),
+         "--dem", str(pair["dem"]), "--out", str(out), "--report", str(tmp_path / "report"),
+         "--minutes", "5", "--threads", "1", "--patch", "64", "--batch", "4"],
+        env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(12)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode in (1, 130), stderr  # 130: stopped before adapting began
+    assert proc.returncode == 130 or "cancelled" in stderr.lower()
+    assert list(tmp_path.iterdir()) == []
