@@ -93,7 +93,8 @@ def test_site_reader_warps_stack_and_masks_clouds(pair, tmp_path):
     assert not sampler.loss_mask[CLOUD].any()
     batch = sampler.batch(4)
     pred = torch.rand_like(batch["optical"], requires_grad=True)
-    loss, _ = adapt_loss(pred, batch["optical"], batch["valid"], (1.0, 0.2, 1.0))
+    weights = {"l1": 1.0, "ssim": 0.2, "grad": 1.0, "contrast": 1.0}
+    loss, _ = adapt_loss(pred, batch["optical"], batch["valid"], weights)
     loss.backward()
     assert (pred.grad * (~batch["valid"]).expand_as(pred)).abs().sum() == 0
 

@@ -31,6 +31,7 @@ class AdaptConfig:
     l1_weight: float = 1.0
     ssim_weight: float = 0.2
     grad_weight: float = 1.0
+    contrast_weight: float = 0.0
     freeze: str = "none"               # none | conditioning (keep the input layers)
     batchnorm: str = "frozen"          # frozen (base's statistics) | train
     incidence: float = 39.0            # distortion regions of the report (with a DEM)
@@ -58,6 +59,11 @@ class AdaptConfig:
         if Path(self.out).suffix.lower() != ".safetensors":
             raise InputError(f"--out {self.out} must end in .safetensors, e.g. "
                              "site-adapted.safetensors.")
+
+    @property
+    def loss_weights(self) -> dict[str, float]:
+        return {"l1": self.l1_weight, "ssim": self.ssim_weight, "grad": self.grad_weight,
+                "contrast": self.contrast_weight}
 
     def to_dict(self) -> dict:
         data = asdict(self)

@@ -101,7 +101,7 @@ def fine_tune(model: TranslationModel, site: Site, split: BlockSplit, cfg: Adapt
               patch: int, device: torch.device, feedback: Feedback,
               on_check: Callable[[dict], None] | None = None) -> LoopResult:
     """Train ``model`` in place for at most ``cfg.minutes``; it ends holding the best state."""
-    weights = (cfg.l1_weight, cfg.ssim_weight, cfg.grad_weight)
+    weights = cfg.loss_weights
     amp = Amp(device, enabled=True)
     model = amp.prepare_model(model)
     freeze(model, cfg.freeze)

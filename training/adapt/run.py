@@ -33,6 +33,8 @@ from .split import BlockSplit, block_split
 MIN_CLEAR_SHARE = 0.05
 MIN_CLEAR_PIXELS = 64 * 64
 PREDICTORS = ("flat colour", "base", "adapted")
+RECIPE_KEYS = ("lr", "batch", "patch", "l1_weight", "ssim_weight", "grad_weight",
+               "contrast_weight", "freeze", "batchnorm", "minutes", "steps", "holdout", "seed")
 
 
 @dataclass
@@ -184,8 +186,7 @@ def _adapt(cfg: AdaptConfig, feedback: Feedback) -> AdaptResult:
             "split": split.to_dict(), "patch": patch, "steps": loop.steps,
             "seconds": round(loop.seconds, 1), "stopped": loop.stopped,
             "recipe": {k: v for k, v in cfg.to_dict().items()
-                       if k in ("lr", "batch", "l1_weight", "ssim_weight", "grad_weight",
-                                "freeze", "minutes", "holdout", "seed")},
+                       if k in RECIPE_KEYS},
             "scores": scores, "beats_flat_colour": result.beats_flat,
             "beats_base": result.beats_base}
     feedback.check_cancelled()

@@ -91,7 +91,7 @@ class Scorer:
 
 
 def monitor_loss(model: TranslationModel, site: Site, split: BlockSplit,
-                 device: torch.device, weights: tuple[float, float, float]) -> float:
+                 device: torch.device, weights: dict[str, float]) -> float:
     """The training loss over the clear pixels of the monitoring blocks (pixel-weighted)."""
     total, count = 0.0, 0
     for rows, cols in split.blocks("monitor"):
