@@ -11,9 +11,10 @@ import rasterio
 import torch
 from adapt_pairs import CLOUD, make_pair
 from conftest import run_cli
-from sardine.core.errors import InputError
+from sardine.core.errors import Cancelled, InputError
 from sardine.core.feedback import Feedback
 from sardine.core.weights import load_weights, read_metadata
+from sardine.training.adapt import adapt
 from sardine.training.adapt.config import AdaptConfig
 from sardine.training.adapt.loop import PatchSampler
 from sardine.training.adapt.losses import adapt_loss
@@ -122,56 +123,56 @@ def test_adapt_writes_weights_that_beat_the_base(adapted, pair, tmp_path):
         assert src.count >= 3
 
 
-def _bad(pair, tmp_path, *extra: str, optical: Path | None = None):
+def _refused(pair, tmp_path, match: str, **changes) -> None:
+    """adapt() refuses with a message naming the problem, and leaves no file behind."""
     out = tmp_path / "bad.safetensors"
-    args = ["adapt", "--sar", str(pair["sar"]), "--optical", str(optical or pair["optical"]),
-            "--out", str(out), *FAST, *extra]
-    proc = run_cli(*args)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert not out.exists()
-    assert not list(tmp_path.glob(".bad*"))
-    return proc.stderr
+    options = dict(sar=pair["sar"], optical=pair["optical"], out=out, minutes=1.0, steps=5,
+                   patch=64, batch=2, report=tmp_path / "report")
+    options.update(changes)
+    with pytest.raises(InputError, match=match):
+        adapt(AdaptConfig(**options))
+    assert list(tmp_path.iterdir()) == [], list(tmp_path.iterdir())
 
 
 def test_bad_inputs_give_clear_errors_and_no_file(pair, tmp_path):
-    assert "out of range" in _bad(pair, tmp_path, "--dem", str(pair["dem"]),
-                                  "--optical-bands", "4,3,20")
-    assert "fuses a DEM" in _bad(pair, tmp_path, "--base", "sardinet-late")
-    cloudy = tmp_path / "all_clouds.tif"
+    _refused(pair, tmp_path, "out of range", dem=pair["dem"], optical_bands=(4, 3, 20))
+    _refused(pair, tmp_path, "fuses a DEM", base="sardinet-late")
+    _refused(pair, tmp_path, "takes 2 SAR band", dem=pair["dem"], sar_bands=(1,))
+    cloudy = tmp_path.parent / f"{tmp_path.name}_all_clouds.tif"
     with rasterio.open(pair["clouds"]) as src:
-        profile = src.profile
-        data = np.ones_like(src.read())
+        profile, data = src.profile, np.ones_like(src.read())
     with rasterio.open(cloudy, "w", **profile) as dst:
         dst.write(data)
-    assert "Too few clear pixels" in _bad(pair, tmp_path, "--cloud-mask", str(cloudy))
-    moved = tmp_path / "elsewhere.tif"
+    _refused(pair, tmp_path, "Too few clear pixels", dem=pair["dem"], cloud_mask=cloudy)
+    moved = tmp_path.parent / f"{tmp_path.name}_elsewhere.tif"
     with rasterio.open(pair["optical"]) as src:
-        profile = src.profile
-        data = src.read()
+        profile, data = src.profile, src.read()
         profile["transform"] = rasterio.Affine(src.transform.a, 0, src.transform.c + 20,
                                                0, src.transform.e, src.transform.f)
     with rasterio.open(moved, "w", **profile) as dst:
         dst.write(data)
-    assert "does not overlap" in _bad(pair, tmp_path, optical=moved)
+    _refused(pair, tmp_path, "does not overlap", dem=pair["dem"], optical=moved)
 
 
-def test_ctrl_c_leaves_no_file(pair, tmp_path):
-    import os
-    import signal
-    import subprocess
-    import time
+def test_bad_input_on_the_command_line(pair, tmp_path):
+    out = tmp_path / "bad.safetensors"
+    proc = run_cli("adapt", "--sar", str(pair["sar"]), "--optical", str(pair["optical"]),
+                   "--out", str(out), "--base", "sardinet-late")
+    assert proc.returncode == 1
+    assert "sardine adapt: error:" in proc.stderr and "--dem" in proc.stderr
+    assert not out.exists()
 
-    from conftest import SARDINE
+
+def test_cancel_leaves_no_file(pair, tmp_path):
+    calls = []
+
+    def cancel_soon() -> bool:  # polled once per step: stop during the fine-tuning
+        calls.append(1)
+        return len(calls) > 3
 
     out = tmp_path / "stopped.safetensors"
-    proc = subprocess.Popen(
-        [str(SARDINE), "adapt", "--sar", str(pair["sar"]), "--optical", str(pair["optical"]),
-         "--dem", str(pair["dem"]), "--out", str(out), "--report", str(tmp_path / "report"),
-         "--minutes", "5", "--threads", "1", "--patch", "64", "--batch", "4"],
-        env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(12)
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode in (1, 130), stderr  # 130: stopped before adapting began
-    assert proc.returncode == 130 or "cancelled" in stderr.lower()
+    with pytest.raises(Cancelled):
+        adapt(AdaptConfig(sar=pair["sar"], optical=pair["optical"], dem=pair["dem"], out=out,
+                          minutes=5.0, patch=64, batch=2, report=tmp_path / "report"),
+              Feedback(is_cancelled=cancel_soon))
     assert list(tmp_path.iterdir()) == []
