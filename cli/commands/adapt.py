@@ -67,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     recipe.add_argument("--grad-weight", type=float, default=None,
                         help="weight of the image-gradient term (1.0)")
     recipe.add_argument("--contrast-weight", type=float, default=None,
-                        help="weight of the local-contrast term (texture) (0)")
+                        help="weight of the local-contrast term (texture) (1.0)")
     recipe.add_argument("--freeze", choices=("none", "conditioning"), default=None,
                         help="keep part of the base fixed (none)")
     recipe.add_argument("--batchnorm", choices=("frozen", "train"), default=None,

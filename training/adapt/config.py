@@ -31,7 +31,7 @@ class AdaptConfig:
     l1_weight: float = 1.0
     ssim_weight: float = 0.2
     grad_weight: float = 1.0
-    contrast_weight: float = 0.0
+    contrast_weight: float = 1.0
     freeze: str = "none"               # none | conditioning (keep the input layers)
     batchnorm: str = "frozen"          # frozen (base's statistics) | train
     incidence: float = 39.0            # distortion regions of the report (with a DEM)
