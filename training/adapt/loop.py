@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,8 +97,7 @@ def train_mode(model: TranslationModel, batchnorm: str) -> None:
 
 
 def fine_tune(model: TranslationModel, site: Site, split: BlockSplit, cfg: AdaptConfig,
-              patch: int, device: torch.device, feedback: Feedback,
-              on_check: Callable[[dict], None] | None = None) -> LoopResult:
+              patch: int, device: torch.device, feedback: Feedback) -> LoopResult:
     """Train ``model`` in place for at most ``cfg.minutes``; it ends holding the best state."""
     weights = cfg.loss_weights
     amp = Amp(device, enabled=True)
@@ -131,8 +129,6 @@ def fine_tune(model: TranslationModel, site: Site, split: BlockSplit, cfg: Adapt
                "train_loss": train_loss, "monitor_loss": loss}
         history.append(row)
         feedback.info(f"step {step}: train loss {train_loss:.4f}, monitor loss {loss:.4f}")
-        if on_check is not None:
-            on_check(row)
         return loss
 
     history: list[dict] = []
