@@ -27,6 +27,7 @@ class Normalization:
         default_factory=lambda: (DEFAULT_DB_RANGES["VV"], DEFAULT_DB_RANGES["VH"]))
     dem_max_m: float = 4000.0
     optical_scale: float = 255.0  # uint8 optical / optical_scale -> [0, 1]
+    optical_offset: float = 0.0  # added before scaling (Sentinel-2 L2A >= 04.00: -1000)
 
     @classmethod
     def for_bands(cls, bands: tuple[str, ...], dem_max_m: float = 4000.0) -> Normalization:
@@ -46,6 +47,7 @@ class Normalization:
             sar_db_ranges=tuple((float(r[0]), float(r[1])) for r in data["sar_db_ranges"]),
             dem_max_m=float(data["dem_max_m"]),
             optical_scale=float(data.get("optical_scale", 255.0)),
+            optical_offset=float(data.get("optical_offset", 0.0)),
         )
 
     def sar_to_unit(self, sar_db: np.ndarray) -> np.ndarray:
@@ -55,6 +57,11 @@ class Normalization:
             band = np.clip(sar_db[i].astype(np.float32), lo, hi)
             out[i] = (band - lo) / (hi - lo)
         return out
+
+    def optical_to_unit(self, optical: np.ndarray) -> np.ndarray:
+        """Raw optical values -> float32 in [0, 1] (offset added, divided by the scale)."""
+        values = (optical.astype(np.float32) + np.float32(self.optical_offset))
+        return np.clip(values / np.float32(self.optical_scale), 0.0, 1.0)
 
     def dem_to_unit(self, dem_m: np.ndarray) -> np.ndarray:
         return (dem_m.astype(np.float32) / np.float32(self.dem_max_m)).astype(np.float32)

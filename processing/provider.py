@@ -6,6 +6,7 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.version import __version__
+from .adapt_algorithm import AdaptAlgorithm
 from .change_algorithm import ChangeAlgorithm
 from .distortion_algorithm import DistortionMaskAlgorithm
 from .icons import icon
@@ -33,3 +34,4 @@ class SardineProvider(QgsProcessingProvider):
         self.addAlgorithm(TranslateAlgorithm())
         self.addAlgorithm(DistortionMaskAlgorithm())
         self.addAlgorithm(ChangeAlgorithm())
+        self.addAlgorithm(AdaptAlgorithm())

@@ -38,6 +38,7 @@ from ..processing import translate_algorithm as alg
 from ..processing.common import bundled_models, layer_file, output_name
 from ..processing.dependencies import MissingPackage, missing_message, missing_packages
 from ..processing.task_guard import task_error_message
+from .adapt_panel import AdaptPanel
 from .choices import DockChoices
 from .devices import detect_gpu, device_choices
 from .dock_form import DockForm
@@ -102,6 +103,8 @@ class SardineDock(QgsDockWidget):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.status)
+        self.adapt_panel = AdaptPanel(self.form, body)
+        layout.addWidget(self.adapt_panel)
         self.set_status("Pick a SAR layer and a model, then press Run.")
         layout.addStretch(1)
         scroll = QScrollArea()
@@ -228,6 +231,7 @@ class SardineDock(QgsDockWidget):
 
     def shutdown(self) -> None:
         """Cancel a run in progress without reporting back (the plugin is unloading)."""
+        self.adapt_panel.shutdown()
         if self._run is not None:
             self._run.detach()
             self._run = None

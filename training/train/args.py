@@ -15,9 +15,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="training data folder: sar/ dem/ optical/ patches, s1/ s2/ PNG "
                              "pairs, BigEarthNet S1/S2 patch folders, or sar.tif/dem.tif/"
                              "optical.tif scenes (detected automatically)")
-    parser.add_argument("--model", default="sardinet-late",
+    parser.add_argument("--model", default=None,
                         help="model name (sardinet, sardinet-early, sardinet-late, "
-                             "sardinet-intermediate, pix2pix, cyclegan); default sardinet-late")
+                             "sardinet-intermediate, pix2pix, cyclegan); default sardinet-late, "
+                             "or the model of --init")
+    parser.add_argument("--init", default=None, metavar="WEIGHTS",
+                        help="warm start: begin from these weights (a .safetensors file or a "
+                             "bundled name), keeping their architecture and SAR/DEM scaling")
     parser.add_argument("--out", required=True, help="run folder to create (or resume)")
     parser.add_argument("--epochs", type=int, default=100, help="default 100 (paper)")
     parser.add_argument("--batch", type=int, default=24,
@@ -53,13 +57,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    model = args.model
+    if model is None:
+        model = init_metadata(args.init).model if args.init else "sardinet-late"
     return TrainConfig(
-        data=args.data, out=args.out, model=args.model, epochs=args.epochs, batch=args.batch,
-        lr=args.lr, device=args.device, seed=args.seed, workers=args.workers,
+        data=args.data, out=args.out, model=model, init=args.init, epochs=args.epochs,
+        batch=args.batch, lr=args.lr, device=args.device, seed=args.seed, workers=args.workers,
         resume=args.resume, augment=args.augment, patch=args.patch, stride=args.stride,
         model_config=parse_model_config(args.config), dataset_kind=args.dataset_kind,
         dem_max_m=args.dem_max, amp=not args.no_amp, previews=args.previews,
         max_minutes=args.max_minutes, notes=args.notes)
+
+
+def init_metadata(init: str):
+    """The metadata of the ``--init`` weights (header only)."""
+    from ...core.bundled import resolve_model
+    from ...core.weights import read_metadata
+
+    return read_metadata(resolve_model(init))
 
 
 def config_from_json(text: str | None) -> dict | None:

@@ -23,6 +23,7 @@ class TrainConfig:
     data: str                         # dataset folder (layout auto-detected)
     out: str                          # run folder (created; must be empty unless resume)
     model: str = "sardinet-late"      # a name from core.models' registry
+    init: str | None = None           # warm start: weights file or bundled name
     epochs: int = 100
     batch: int = 24                   # per process (DDP multiplies it by the world size)
     lr: float | None = None           # None: 1e-5 SARDINet family, 2e-4 GANs

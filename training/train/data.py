@@ -81,13 +81,19 @@ class _NoAugment(Dataset):
 
 
 def build_run_data(cfg: TrainConfig, ctx: DistContext, run_dir,
-                   sar_channels: int | None = None) -> RunData:
-    """Open the data, decide the split, and check it suits the model."""
+                   sar_channels: int | None = None,
+                   init_norm: Normalization | None = None) -> RunData:
+    """Open the data, decide the split, and check it suits the model. ``init_norm`` (a
+    warm start's) keeps the SAR dB ranges and DEM scaling the weights were trained with."""
     norm = None
     if cfg.dem_max_m is not None:
         norm = replace(Normalization(), dem_max_m=float(cfg.dem_max_m))
     dataset = open_dataset(cfg.data, kind=cfg.dataset_kind, norm=norm, augment=cfg.augment,
                            seed=cfg.seed, patch=cfg.patch, stride=cfg.stride)
+    if init_norm is not None and dataset.sar_channels == len(init_norm.sar_bands):
+        dem_max = float(cfg.dem_max_m) if cfg.dem_max_m is not None else init_norm.dem_max_m
+        dataset.norm = replace(dataset.norm, sar_db_ranges=init_norm.sar_db_ranges,
+                               dem_max_m=dem_max)
     if sar_channels is not None and dataset.sar_channels != sar_channels:
         raise InputError(f"{cfg.data} has {dataset.sar_channels} SAR band(s) "
                          f"({', '.join(dataset.norm.sar_bands)}) but {cfg.model} takes "

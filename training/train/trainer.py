@@ -108,9 +108,13 @@ class _Run:
 
     def build(self) -> tuple[RunData, Step]:
         seed_everything(self.cfg.seed)
-        model = build_model(self.cfg.model, self.cfg.model_config)
+        init_norm = None
+        if self.cfg.init:
+            model, init_norm = load_init(self.cfg)
+        else:
+            model = build_model(self.cfg.model, self.cfg.model_config)
         spec = model.spec
-        data = build_run_data(self.cfg, self.ctx, self.run_dir, spec.sar_channels)
+        data = build_run_data(self.cfg, self.ctx, self.run_dir, spec.sar_channels, init_norm)
         if spec.uses_dem and not data.dataset.has_dem:
             raise InputError(f"{self.cfg.data} has no DEM but {spec.name} fuses one; "
                              "add DEM rasters or train a SAR-only model (sardinet, or "
@@ -250,6 +254,22 @@ class _Run:
             plot_previews(previews, preds, self.run_dir / "previews" / f"epoch_{epoch:03d}.png",
                           f"{model.spec.name} epoch {epoch}: val L1 "
                           f"{self.history[-1]['val_l1']:.4f}")
+
+
+def load_init(cfg: TrainConfig):
+    """The ``--init`` model (its own architecture and tensors) and its normalisation."""
+    from ...core.bundled import resolve_model
+    from ...core.weights import load_weights
+
+    model, meta = load_weights(resolve_model(cfg.init))
+    if model.spec.name != cfg.model:
+        raise InputError(f"--init {cfg.init} holds '{model.spec.name}' weights but --model is "
+                         f"'{cfg.model}'; leave --model out (or pass --model "
+                         f"{model.spec.name}).")
+    if cfg.model_config:
+        raise InputError("--config cannot change the architecture of --init weights; leave "
+                         "--config out.")
+    return model.train(), meta.normalization
 
 
 def _config_dict(config) -> dict:

@@ -1,0 +1,70 @@
+"""What an adaptation run is asked to do (``AdaptConfig``); every front end fills one."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ...core.errors import InputError
+
+
+@dataclass
+class AdaptConfig:
+    sar: Path
+    optical: Path
+    out: Path                          # adapted weights (.safetensors)
+    dem: Path | None = None
+    optical_bands: tuple[int, int, int] | None = None  # None: guessed
+    cloud_mask: Path | None = None     # non-zero = leave out
+    scl: Path | None = None            # Sentinel-2 scene classification
+    base: str | None = None            # bundled name or .safetensors; None: fits the inputs
+    sar_bands: tuple[int, ...] = (1, 2)
+    minutes: float = 10.0
+    device: str = "auto"
+    threads: int | None = None         # torch CPU threads; None: PyTorch's default
+    holdout: float = 0.2
+    report: Path | None = None         # folder for report.md/json + figure
+    seed: int = 0
+    # recipe (see docs/ADAPT.md for what was tried)
+    lr: float = 3e-4
+    batch: int = 8
+    patch: int = 128
+    l1_weight: float = 1.0
+    ssim_weight: float = 0.2
+    grad_weight: float = 1.0
+    contrast_weight: float = 1.0
+    freeze: str = "none"               # none | conditioning (keep the input layers)
+    batchnorm: str = "frozen"          # frozen (base's statistics) | train
+    incidence: float = 39.0            # distortion regions of the report (with a DEM)
+    heading: float = 190.0
+    patience: int = 6                  # early stopping: checks without a better loss...
+    min_share: float = 0.4             # ...once this share of the budget has passed
+    steps: int | None = None           # stop after this many steps (reproducible runs)
+
+    def __post_init__(self) -> None:
+        if not 0.05 <= float(self.holdout) <= 0.5:
+            raise InputError(f"--holdout {self.holdout} is outside 0.05..0.5; keep e.g. 0.2 "
+                             "of the area for the check.")
+        if not float(self.minutes) > 0:
+            raise InputError(f"--minutes must be positive (got {self.minutes}).")
+        if self.cloud_mask is not None and self.scl is not None:
+            raise InputError("Give either --cloud-mask or --scl, not both.")
+        if int(self.batch) < 1 or int(self.patch) < 16:
+            raise InputError("--batch must be at least 1 and --patch at least 16 pixels.")
+        if self.steps is not None and int(self.steps) < 1:
+            raise InputError(f"--steps must be at least 1 (got {self.steps}).")
+        if self.batchnorm not in ("frozen", "train"):
+            raise InputError(f"--batchnorm {self.batchnorm!r}: use frozen or train.")
+        if self.freeze not in ("none", "conditioning"):
+            raise InputError(f"--freeze {self.freeze!r}: use none or conditioning.")
+        if Path(self.out).suffix.lower() != ".safetensors":
+            raise InputError(f"--out {self.out} must end in .safetensors, e.g. "
+                             "site-adapted.safetensors.")
+
+    @property
+    def loss_weights(self) -> dict[str, float]:
+        return {"l1": self.l1_weight, "ssim": self.ssim_weight, "grad": self.grad_weight,
+                "contrast": self.contrast_weight}
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in data.items()}

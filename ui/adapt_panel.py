@@ -1,0 +1,252 @@
+"""The dock's "Adapt to this area" section: fine-tune on the analyst's own site.
+
+Takes the SAR and DEM from the dock's pickers, adds an optical layer (with red/green/blue
+band pickers), an optional cloud mask and a time budget, and runs ``sardine:adapt`` as a
+background task (progress, cancel). When it ends it shows the held-out scores, warns
+plainly when a flat patch of the mean colour does as well, and selects the adapted weights
+in the dock's model picker. Adapted weights are remembered in the QGIS project (saved with
+it) and listed here, so they come back when the project is reopened.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.core import QgsApplication, QgsMapLayerProxyModel, QgsProject, QgsRasterLayer
+from qgis.gui import (
+    QgsCollapsibleGroupBox,
+    QgsFileWidget,
+    QgsMapLayerComboBox,
+    QgsRasterBandComboBox,
+)
+from qgis.PyQt.QtCore import Qt, pyqtSignal
+from qgis.PyQt.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QWidget,
+)
+
+from ..core.errors import InputError
+from ..processing import adapt_algorithm as alg
+from ..processing.common import layer_file
+from .dock_form import WEIGHTS_ITEM
+from .task import AlgorithmRun
+
+PROJECT_SCOPE, PROJECT_KEY = "sardine", "adapted_weights"
+WARNING_STYLE = "QLabel { color: #8a4b00; }"
+
+
+def project_weights(project: QgsProject | None = None) -> list[str]:
+    """Adapted weights remembered in the project (existing files only)."""
+    project = project or QgsProject.instance()
+    values, _ = project.readListEntry(PROJECT_SCOPE, PROJECT_KEY, [])
+    return [v for v in values if Path(v).is_file()]
+
+
+def remember_weights(path: str, project: QgsProject | None = None) -> None:
+    project = project or QgsProject.instance()
+    values, _ = project.readListEntry(PROJECT_SCOPE, PROJECT_KEY, [])
+    if path not in values:
+        project.writeEntry(PROJECT_SCOPE, PROJECT_KEY, [*values, path])
+
+
+def select_weights(form, path: str) -> None:
+    """Make ``path`` the dock's model (its "weights file" entry)."""
+    form.weights_widget.setFilePath(path)
+    index = form.model_combo.findData(WEIGHTS_ITEM)
+    if index >= 0:
+        form.model_combo.setCurrentIndex(index)
+
+
+class AdaptPanel(QgsCollapsibleGroupBox):
+    """Self-contained section; ``form`` is the dock's form (SAR, DEM, model pickers)."""
+
+    adapted = pyqtSignal(str)  # path of new adapted weights
+
+    def __init__(self, form, parent: QWidget | None = None) -> None:
+        super().__init__("Adapt to this area", parent)
+        self.form = form
+        self._run: AlgorithmRun | None = None
+        self.setCollapsed(True)
+        layout = QFormLayout(self)
+        self.optical_combo = QgsMapLayerComboBox()
+        self.optical_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        self.optical_combo.setAllowEmptyLayer(True, "Pick a cloud-free optical image")
+        self.optical_combo.setLayer(None)
+        self.band_combos = [QgsRasterBandComboBox() for _ in range(3)]
+        bands = QHBoxLayout()
+        for combo in self.band_combos:
+            combo.setShowNotSetOption(True, "auto")
+            bands.addWidget(combo)
+        self.mask_combo = QgsMapLayerComboBox()
+        self.mask_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        self.mask_combo.setAllowEmptyLayer(True, "No cloud mask")
+        self.mask_combo.setLayer(None)
+        self.mask_kind = QComboBox()
+        self.mask_kind.addItems(list(alg.MASK_KINDS))
+        self.minutes_spin = QDoubleSpinBox()
+        self.minutes_spin.setRange(0.05, 600.0)
+        self.minutes_spin.setValue(10.0)
+        self.minutes_spin.setSuffix(" min")
+        self.output_widget = QgsFileWidget()
+        self.output_widget.setStorageMode(QgsFileWidget.SaveFile)
+        self.output_widget.setFilter("Sardine weights (*.safetensors)")
+        self.known_combo = QComboBox()
+        self.run_button = QPushButton("Adapt")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.result_label = QLabel("Fine-tune the model on a SAR + cloud-free optical pair of "
+                                   "your site (base: the model chosen above).")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        layout.addRow("Optical", self.optical_combo)
+        layout.addRow("Red, green, blue", bands)
+        layout.addRow("Cloud mask", self.mask_combo)
+        layout.addRow("Mask values", self.mask_kind)
+        layout.addRow("Time budget", self.minutes_spin)
+        layout.addRow("Adapted weights", self.output_widget)
+        layout.addRow(buttons)
+        layout.addRow(self.progress)
+        layout.addRow(self.result_label)
+        layout.addRow("This project's", self.known_combo)
+
+        self.optical_combo.layerChanged.connect(self._on_optical_changed)
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.known_combo.activated.connect(self._use_known)
+        QgsProject.instance().readProject.connect(self._on_project_read)
+        self.refresh_known()
+
+    # --- widgets --------------------------------------------------------------------------
+    def _on_optical_changed(self, layer) -> None:
+        raster = layer if isinstance(layer, QgsRasterLayer) else None
+        for combo in self.band_combos:
+            combo.setLayer(raster)
+            combo.setBand(-1)
+
+    def _on_project_read(self, *_args: object) -> None:
+        self.refresh_known()
+
+    def refresh_known(self) -> None:
+        self.known_combo.clear()
+        self.known_combo.addItem("adapted weights…", "")
+        for path in project_weights():
+            self.known_combo.addItem(Path(path).name, path)
+
+    def _use_known(self, index: int) -> None:
+        path = self.known_combo.itemData(index)
+        if path:
+            select_weights(self.form, path)
+
+    # --- running --------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self._run is not None and self._run.running
+
+    def parameters(self) -> dict:
+        """Widgets -> ``sardine:adapt`` parameters; InputError for unusable choices."""
+        sar = self.form.sar_combo.currentLayer()
+        dem = self.form.dem_combo.currentLayer()
+        optical = self.optical_combo.currentLayer()
+        mask = self.mask_combo.currentLayer()
+        sar_path, optical_path = layer_file(sar, "SAR"), layer_file(optical, "optical")
+        out = self.output_widget.filePath().strip()
+        if not out:
+            raise InputError("Choose where to save the adapted weights (.safetensors).")
+        if not out.lower().endswith(".safetensors"):
+            out += ".safetensors"
+        choices = self.form.choices()
+        params = {alg.SAR: str(sar_path), alg.OPTICAL: str(optical_path),
+                  alg.DEM: str(layer_file(dem, "DEM")) if dem is not None else None,
+                  alg.CLOUD_MASK: str(layer_file(mask, "cloud mask")) if mask else None,
+                  alg.MASK_KIND: self.mask_kind.currentText(),
+                  alg.BASE: choices.model or alg.AUTOMATIC,
+                  alg.BASE_WEIGHTS: choices.weights or None,
+                  alg.MINUTES: self.minutes_spin.value(),
+                  alg.DEVICE: choices.device if choices.device in alg.DEVICES else "auto",
+                  alg.OUTPUT: out}
+        bands = [c.currentBand() for c in self.band_combos]
+        if all(b > 0 for b in bands):
+            params.update(zip((alg.RED, alg.GREEN, alg.BLUE), bands, strict=True))
+        return params
+
+    def run(self) -> bool:
+        if self.is_running():
+            return False
+        try:
+            parameters = self.parameters()
+        except InputError as exc:
+            self._show(str(exc), warning=True)
+            return False
+        algorithm = QgsApplication.processingRegistry().createAlgorithmById("sardine:adapt")
+        if algorithm is None:
+            algorithm = alg.AdaptAlgorithm()
+            algorithm.initAlgorithm({})
+        self._run = AlgorithmRun(algorithm, parameters)
+        self._run.progress.connect(lambda p: self.progress.setValue(int(p)))
+        self._run.finished.connect(self._on_finished)
+        self._set_running(True)
+        self.progress.setValue(0)
+        self._show("Adapting… (the check on held-out ground follows)")
+        self._run.start()
+        return True
+
+    def cancel(self) -> None:
+        if self.is_running():
+            self._run.cancel()
+
+    def shutdown(self) -> None:
+        """Cancel a run without reporting back and stop following the project."""
+        try:
+            QgsProject.instance().readProject.disconnect(self._on_project_read)
+        except TypeError:
+            pass
+        if self._run is not None:
+            self._run.detach()
+            self._run = None
+
+    def _on_finished(self, ok: bool, results: dict, error: str, cancelled: bool) -> None:
+        self._set_running(False)
+        self._run = None
+        if cancelled:
+            self.progress.setValue(0)
+            self._show("Cancelled: no weights were written.")
+            return
+        if not ok:
+            self._show(error, warning=True)
+            return
+        self.progress.setValue(100)
+        path = str(results[alg.OUTPUT])
+        lines = [f"Held-out {name}: MSE {results[f'MSE_{key}']:.4f}, SSIM "
+                 f"{results[f'SSIM_{key}']:.3f}"
+                 for name, key in (("adapted", "ADAPTED"), ("base", "BASE"),
+                                   ("flat colour", "FLAT"))]
+        beats = bool(results.get("BEATS_FLAT"))
+        if not beats:
+            lines.append("Warning: the adapted model does not beat a flat patch of the mean "
+                         "colour on held-out ground; do not trust its colours there.")
+        remember_weights(path)
+        self.refresh_known()
+        select_weights(self.form, path)
+        self._show("\n".join([f"Adapted weights selected: {Path(path).name}", *lines]),
+                   warning=not beats)
+        self.adapted.emit(path)
+
+    def _set_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        for widget in (self.optical_combo, self.mask_combo, self.minutes_spin,
+                       self.output_widget, *self.band_combos):
+            widget.setEnabled(not running)
+
+    def _show(self, text: str, warning: bool = False) -> None:
+        self.result_label.setText(text)
+        self.result_label.setStyleSheet(WARNING_STYLE if warning else "")
