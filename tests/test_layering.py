@@ -44,15 +44,34 @@ def _modules() -> dict[str, Path]:
     return found
 
 
+def _is_type_checking(node: ast.AST) -> bool:
+    test = getattr(node, "test", None)
+    return isinstance(node, ast.If) and (
+        (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
+        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
+
+
+def _import_nodes(tree: ast.AST):
+    """Every import statement, in functions too, but not under ``if TYPE_CHECKING:``
+    (annotations only: nothing is imported when the program runs)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        elif not _is_type_checking(node):
+            stack.extend(ast.iter_child_nodes(node))
+
+
 def _imports(name: str, path: Path, known: set[str]) -> set[str]:
     """Absolute names this module imports, resolved to project modules where possible
     (``from . import x`` counts as an import of the submodule ``x``)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in _import_nodes(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             out.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
+        else:
             if node.level:
                 base = package.split(".")
                 base = base[: len(base) - (node.level - 1)]
@@ -134,6 +153,12 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_cycle(graph):
     assert _cycles(graph) == []
+
+
+def test_type_checking_imports_are_not_arrows():
+    code = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .b import B\n"
+    tree = ast.parse(code)
+    assert [type(n).__name__ for n in _import_nodes(tree)] == ["ImportFrom"]
 
 
 def test_cycle_finder_finds_a_cycle():

@@ -88,6 +88,6 @@ def test_loading_the_plugin_imports_nothing_heavy(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     loaded = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert loaded["algorithms"] == ["sardine:change", "sardine:distortion_mask",
+    assert loaded["algorithms"] == ["sardine:adapt", "sardine:change", "sardine:distortion_mask",
                                    "sardine:translate"]
     assert loaded["heavy"] == [] and loaded["dock"] is False

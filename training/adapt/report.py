@@ -26,11 +26,22 @@ def _fmt(value: float, digits: int = 4) -> str:
     return "-" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
-def report_dict(result: AdaptResult) -> dict:
-    from .run import _plain
+def plain(value):
+    """JSON-safe copy (NaN/inf -> None, numpy -> Python)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
 
+
+def report_dict(result: AdaptResult) -> dict:
     site = result.site
-    return _plain({
+    return plain({
         "weights": str(result.out), "base": result.base,
         "inputs": {k: v for k, v in result.config.to_dict().items()
                    if k in ("sar", "optical", "dem", "cloud_mask", "scl")},

@@ -26,6 +26,7 @@ from ..train.ddp import resolve_device
 from ..train.trainer import seed_everything
 from .config import AdaptConfig
 from .loop import LoopResult, fine_tune
+from .report import plain
 from .score import Scorer
 from .site import Site, read_site
 from .split import BlockSplit, block_split
@@ -195,26 +196,13 @@ def _adapt(cfg: AdaptConfig, feedback: Feedback) -> AdaptResult:
         training_data=f"{name} adapted to the site of {Path(cfg.sar).name} with "
                       f"{Path(cfg.optical).name} ({split.to_dict()['train_blocks']} training "
                       "blocks)",
-        metrics=result.metrics(), extra={"adapt": _plain(info)}))
+        metrics=result.metrics(), extra={"adapt": plain(info)}))
     if cfg.report is not None:
         from .report import write_report
 
         result.report_dir = write_report(result, base_model, Path(cfg.report))
     feedback.progress(100.0)
     return result
-
-
-def _plain(value):
-    """JSON-safe copy (NaN/inf -> None, numpy -> Python)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 __all__ = ["AdaptConfig", "AdaptResult", "adapt"]
