@@ -107,9 +107,10 @@ def bundled_model_names() -> list[str]:
 
 
 def output_name(sar_name: str, model: str) -> str:
-    """The optical layer's name: the SAR layer and the model (a weights file by its stem),
-    so two runs on one scene can be told apart in the layer tree."""
-    label = Path(model).stem if model.lower().endswith(".safetensors") else model
+    """The optical layer's name: the SAR layer and the model (a weights file by its stem,
+    e.g. the site an adapted file was named after), so two runs on one scene can be told
+    apart in the layer tree."""
+    label = Path(model).stem if Path(model).suffix.lower() in (".safetensors", ".onnx") else model
     return f"{sar_name} optical ({label})"
 
 

@@ -315,3 +315,11 @@ def test_translate_in_a_model(provider, qgis_processing_module, scene, fusion_we
         "DEVICE": "cpu", "TILE": 64, "OVERLAP": 8, "OUTPUT": str(direct)})
     with rasterio.open(in_model) as a, rasterio.open(direct) as b:
         assert a.read().tobytes() == b.read().tobytes()
+
+
+def test_layer_names_carry_the_model_or_the_adapted_site():
+    from sardine.processing.common import output_name
+
+    assert output_name("S1 VV VH", "sardinet-late") == "S1 VV VH optical (sardinet-late)"
+    assert output_name("S1", "/data/valley-2025.safetensors") == "S1 optical (valley-2025)"
+    assert output_name("S1", "/data/valley-2025.onnx") == "S1 optical (valley-2025)"
