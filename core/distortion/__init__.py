@@ -7,9 +7,7 @@ can style masks and list algorithms at start-up without loading them.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from ..lazy import lazy_getattr
 from .codes import CODES, COLORS, FORESHORTENING, LAYOVER, LEGEND, NODATA, NONE, SHADOW
 
 _LAZY = {"compute_distortion": ".mask", "local_incidence": ".mask",
@@ -19,10 +17,4 @@ __all__ = ["CODES", "COLORS", "FORESHORTENING", "LAYOVER", "LEGEND", "NODATA", "
            *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)

@@ -12,9 +12,7 @@ Imports only core.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from ..lazy import lazy_getattr
 from .params import DEVICES, ENHANCEMENTS, TranslateParams, TranslateResult
 
 _LAZY = {
@@ -32,10 +30,4 @@ _LAZY = {
 __all__ = ["DEVICES", "ENHANCEMENTS", "TranslateParams", "TranslateResult", *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)
