@@ -11,8 +11,6 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterRasterLayer,
     QgsRasterLayer,
@@ -21,9 +19,8 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..core.bands import guess_polarisation_bands
 from ..core.change.params import ChangeParams
-from ..core.errors import InputError, SardineError
+from ..core.errors import SardineError
 from .common import (
-    bundled_model_names,
     core_feedback,
     layer_file,
     qgis_errors,
@@ -31,9 +28,10 @@ from .common import (
 )
 from .geometry_params import GEOMETRY_HELP, add_geometry_parameters, geometry_values
 from .icons import icon
+from .model_params import add_model_parameters, model_from_parameters
 from .styles import save_style_sidecar
 
-PRE, POST, DEM, MODEL, WEIGHTS, OUTPUT = "PRE_SAR", "POST_SAR", "DEM", "MODEL", "WEIGHTS", "OUTPUT"
+PRE, POST, DEM, OUTPUT = "PRE_SAR", "POST_SAR", "DEM", "OUTPUT"
 # (output, style, layer name), top of the group first.
 LAYERS = (("trust", "trust", "trust"), ("change", "change", "change"),
           ("post_optical", "optical", "post-event optical"),
@@ -76,15 +74,7 @@ class ChangeAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(POST, "Post-event SAR (VV, VH)"))
         self.addParameter(QgsProcessingParameterRasterLayer(
             DEM, "DEM (fusion models; distortion part of the trust layer)", optional=True))
-        names = bundled_model_names()
-        model = QgsProcessingParameterEnum(MODEL, "Model", options=names,
-                                           defaultValue=names[0] if names else None,
-                                           optional=True)
-        model.setUsesStaticStrings(True)
-        self.addParameter(model)
-        self.addParameter(QgsProcessingParameterFile(
-            WEIGHTS, "Weights file (replaces the model above)", extension="safetensors",
-            optional=True))
+        add_model_parameters(self)
         add_geometry_parameters(self)
         self.addParameter(QgsProcessingParameterFolderDestination(OUTPUT, "Output folder"))
 
@@ -93,10 +83,7 @@ class ChangeAlgorithm(QgsProcessingAlgorithm):
         pre_layer = self.parameterAsRasterLayer(parameters, PRE, context)
         post_layer = self.parameterAsRasterLayer(parameters, POST, context)
         dem_layer = self.parameterAsRasterLayer(parameters, DEM, context)
-        model = (self.parameterAsFile(parameters, WEIGHTS, context)
-                 or self.parameterAsEnumString(parameters, MODEL, context))
-        if not model:
-            raise InputError("Choose a bundled model or a weights file (.safetensors).")
+        model = model_from_parameters(self, parameters, context)
         incidence, heading, look = geometry_values(self, parameters, context)
         bands = [guess_polarisation_bands([layer.bandName(i)
                                            for i in range(1, layer.bandCount() + 1)]).bands

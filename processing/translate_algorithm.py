@@ -25,7 +25,6 @@ from qgis.core import (
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
@@ -44,7 +43,6 @@ from ..core.translate.params import (
     default,
 )
 from .common import (
-    bundled_model_names,
     bundled_models,
     core_feedback,
     layer_file,
@@ -54,6 +52,7 @@ from .common import (
 )
 from .geometry_params import GEOMETRY_HELP, add_geometry_parameters, geometry_values
 from .icons import icon
+from .model_params import add_model_parameters, model_from_parameters
 from .styles import save_style_sidecar
 from .task_guard import task_error_message
 
@@ -64,7 +63,7 @@ _LAST_CHECK: tuple[str, float, RunPlan] | None = None
 CHECK_LIFETIME_S = 60.0  # QGIS prepares right after checking; an older plan is not trusted
 
 SAR, VV_BAND, VH_BAND, DEM = "SAR", "VV_BAND", "VH_BAND", "DEM"
-MODEL, WEIGHTS, DEVICE, ENHANCE = "MODEL", "WEIGHTS", "DEVICE", "ENHANCE"
+DEVICE, ENHANCE = "DEVICE", "ENHANCE"
 TILE, OVERLAP, BATCH, COMPILE = "TILE", "OVERLAP", "BATCH", "COMPILE"
 RUNTIME = "RUNTIME"
 OUTPUT, DISTORTION_OUTPUT = "OUTPUT", "DISTORTION_OUTPUT"
@@ -122,15 +121,7 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
                 key, f"{label} (empty: found from the band names)", None, SAR, optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(
             DEM, "DEM (needed by the fusion models)", optional=True))
-        names = bundled_model_names()
-        model = QgsProcessingParameterEnum(MODEL, "Model", options=names,
-                                           defaultValue=names[0] if names else None,
-                                           optional=True)
-        model.setUsesStaticStrings(True)
-        self.addParameter(model)
-        self.addParameter(QgsProcessingParameterFile(
-            WEIGHTS, "Weights file (replaces the model above)",
-            fileFilter="Sardine weights (*.safetensors *.onnx)", optional=True))
+        add_model_parameters(self)
         runtime = QgsProcessingParameterEnum(RUNTIME, "Runtime (auto: ONNX Runtime when "
                                              "installed and .onnx weights exist)",
                                              options=list(RUNTIMES),
@@ -163,14 +154,6 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
             DISTORTION_OUTPUT, "Distortion mask", optional=True, createByDefault=False))
 
     # --- parameters -> the core's TranslateParams -----------------------------------------
-    def _model(self, parameters: dict[str, Any], context: QgsProcessingContext) -> str:
-        weights = self.parameterAsFile(parameters, WEIGHTS, context)
-        model = weights or self.parameterAsEnumString(parameters, MODEL, context)
-        if not model:
-            raise InputError("Choose a bundled model or a weights file (.safetensors or "
-                             ".onnx).")
-        return model
-
     def _bands(self, layer: QgsRasterLayer, parameters: dict[str, Any],
                context: QgsProcessingContext) -> tuple[tuple[int, int], BandGuess | None]:
         """The bands asked for; those left empty are guessed from the band names."""
@@ -206,7 +189,7 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
         bands, guess = self._bands(sar_layer, parameters, context)
         incidence, heading, look = geometry_values(self, parameters, context)
         return TranslateParams(
-            sar_path=sar, dem_path=dem, model=self._model(parameters, context),
+            sar_path=sar, dem_path=dem, model=model_from_parameters(self, parameters, context),
             sar_bands=bands, out_path=outputs[0], distortion_out=outputs[1],
             device=self.parameterAsEnumString(parameters, DEVICE, context) or default("device"),
             enhance=(self.parameterAsEnumString(parameters, ENHANCE, context)

@@ -13,6 +13,7 @@ from typing import Any
 from qgis.core import QgsProcessing, QgsSettings
 
 from ..core.translate.params import LIMITS, default
+from ..processing import model_params
 from ..processing import translate_algorithm as alg
 from ..processing.geometry_params import HEADING, INCIDENCE, LOOK
 
@@ -76,8 +77,8 @@ class DockChoices:
         params: dict[str, Any] = {
             alg.SAR: str(sar), alg.VV_BAND: bands[0], alg.VH_BAND: bands[1],
             alg.DEM: str(dem) if dem else None,
-            alg.MODEL: None if self.use_weights else (self.model or None),
-            alg.WEIGHTS: self.weights if self.use_weights else None,
+            model_params.MODEL: None if self.use_weights else (self.model or None),
+            model_params.WEIGHTS: self.weights if self.use_weights else None,
             alg.DEVICE: self.device, alg.ENHANCE: self.enhance,
             alg.TILE: self.tile, alg.OVERLAP: self.overlap, alg.BATCH: self.batch,
             alg.COMPILE: self.compile, LOOK: self.look,

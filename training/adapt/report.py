@@ -13,7 +13,7 @@ from ...core.atomic import atomic_output
 from ...core.errors import InputError
 from ...core.models.base import TranslationModel
 from ...core.weights import load_weights
-from ..train.plots import INVALID_RGB, _figure
+from ..train.plots import INVALID_RGB, _figure, _rgb, draw_row
 from .score import predict_block
 
 if TYPE_CHECKING:
@@ -84,10 +84,6 @@ def report_markdown(result: AdaptResult) -> str:
     return "\n".join(lines)
 
 
-def _rgb(image: np.ndarray) -> np.ndarray:
-    return np.clip(np.transpose(image, (1, 2, 0)), 0.0, 1.0)
-
-
 def write_figure(result: AdaptResult, base: TranslationModel, out: Path) -> None:
     import torch
 
@@ -107,13 +103,7 @@ def write_figure(result: AdaptResult, base: TranslationModel, out: Path) -> None
                   (_rgb(predict_block(base, site, rs, cs, device)), None, "base"),
                   (_rgb(predict_block(adapted, site, rs, cs, device)), None, "adapted"),
                   (truth, None, "truth (held out)")]
-        for col, (image, cmap, label) in enumerate(panels):
-            ax = axes[row, col]
-            ax.imshow(image, cmap=cmap, interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if row == 0:
-                ax.set_title(label, fontsize=10)
+        draw_row(axes[row], panels, titled=row == 0)
     for ax in axes[-1]:
         ax.remove()
     curve = fig.add_subplot(rows, 1, rows)

@@ -51,6 +51,16 @@ def _rgb(image: np.ndarray) -> np.ndarray:
     return np.clip(np.transpose(image, (1, 2, 0)), 0.0, 1.0)
 
 
+def draw_row(axes, panels: list[tuple[np.ndarray, str | None, str]], titled: bool) -> None:
+    """One row of image panels (image, colour map, label), labels on the first row only."""
+    for ax, (image, cmap, label) in zip(axes, panels, strict=True):
+        ax.imshow(image, cmap=cmap, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if titled:
+            ax.set_title(label, fontsize=10)
+
+
 def plot_previews(samples: list[dict], predictions: list[np.ndarray], out: Path,
                   title: str) -> None:
     """One row per validation patch: SAR (VV), DEM, prediction, truth (invalid in magenta)."""
@@ -66,13 +76,7 @@ def plot_previews(samples: list[dict], predictions: list[np.ndarray], out: Path,
         panels = [(sar[0], "gray", "SAR VV"),
                   (dem if bool(sample["has_dem"]) else np.zeros_like(dem), "terrain", "DEM"),
                   (_rgb(pred), None, "prediction"), (truth, None, "truth")]
-        for col, (img, cmap, label) in enumerate(panels):
-            ax = axes[row, col]
-            ax.imshow(img, cmap=cmap, interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if row == 0:
-                ax.set_title(label, fontsize=10)
+        draw_row(axes[row], panels, titled=row == 0)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
