@@ -271,3 +271,15 @@ def critical_messages(qgis_iface) -> list[str]:
     from qgis.core import Qgis
 
     return qgis_iface.messageBar().get_messages(Qgis.Critical)
+
+
+def qgis_profile_with_sardine(folder: Path, plugin_root: Path) -> Path:
+    """A fresh QGIS config folder (for QGIS_CUSTOM_CONFIG_PATH) whose default profile has
+    the plugin at ``plugin_root`` installed and enabled."""
+    config = folder / "qgis-config"
+    profile = config / "profiles" / "default"
+    (profile / "python" / "plugins").mkdir(parents=True)
+    (profile / "python" / "plugins" / "sardine").symlink_to(plugin_root, target_is_directory=True)
+    (profile / "QGIS").mkdir()
+    (profile / "QGIS" / "QGIS3.ini").write_text("[PythonPlugins]\nsardine=true\n")
+    return config

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import rasterio
 from conftest import ROOT, SARDINE
-from support import HEIGHT, QGIS_PROCESS, WIDTH
+from support import HEIGHT, QGIS_PROCESS, WIDTH, qgis_profile_with_sardine
 
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
@@ -107,12 +107,7 @@ def test_torch_only_paths_say_what_to_install(no_torch, scene, fusion_weights,  
 def test_plugin_translates_in_qgis_without_torch(no_torch, scene, onnx_weights,  # noqa: F811
                                                  tmp_path):
     env, log = no_torch
-    config = tmp_path / "qgis-config"
-    profile = config / "profiles" / "default"
-    (profile / "python" / "plugins").mkdir(parents=True)
-    (profile / "python" / "plugins" / "sardine").symlink_to(ROOT, target_is_directory=True)
-    (profile / "QGIS").mkdir()
-    (profile / "QGIS" / "QGIS3.ini").write_text("[PythonPlugins]\nsardine=true\n")
+    config = qgis_profile_with_sardine(tmp_path, ROOT)
     (tmp_path / "runtime").mkdir(mode=0o700)
     env = {k: v for k, v in env.items() if k != "QGIS_OPTIONS_PATH"}
     env.update(QGIS_CUSTOM_CONFIG_PATH=str(config), QT_QPA_PLATFORM="offscreen",

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from qgis.core import QgsRasterLayer
-from support import HEIGHT, QGIS_PROCESS, WIDTH
+from support import HEIGHT, QGIS_PROCESS, WIDTH, qgis_profile_with_sardine
 
 pytestmark = pytest.mark.skipif(not Path(QGIS_PROCESS).is_file(),
                                 reason="qgis_process.bin is not installed")
@@ -26,12 +26,7 @@ pytestmark = pytest.mark.skipif(not Path(QGIS_PROCESS).is_file(),
 @pytest.fixture
 def qgis_process(tmp_path):
     """Run ``qgis_process.bin --json ARGS`` with Sardine installed in a fresh profile."""
-    config = tmp_path / "qgis-config"
-    profile = config / "profiles" / "default"
-    (profile / "python" / "plugins").mkdir(parents=True)
-    (profile / "python" / "plugins" / "sardine").symlink_to(ROOT, target_is_directory=True)
-    (profile / "QGIS").mkdir()
-    (profile / "QGIS" / "QGIS3.ini").write_text("[PythonPlugins]\nsardine=true\n")
+    config = qgis_profile_with_sardine(tmp_path, ROOT)
     env = {k: v for k, v in os.environ.items() if k not in ("QGIS_OPTIONS_PATH",)}
     env.update(QGIS_CUSTOM_CONFIG_PATH=str(config), QT_QPA_PLATFORM="offscreen",
                XDG_RUNTIME_DIR=str(tmp_path / "runtime"), PYTHONDONTWRITEBYTECODE="1",
