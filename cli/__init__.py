@@ -16,6 +16,7 @@ from types import ModuleType
 from ..core.version import __version__
 from . import commands as _commands_pkg
 from .guard import guarded, report
+from .libtiff_quiet import silence_libtiff_stderr
 from .signals import forward_termination_to_sigint
 
 
@@ -97,6 +98,7 @@ def _configure_logging(verbose: bool) -> None:
     if not verbose:  # GDAL's "... signalled an error" lines would precede our message
         for handler in logging.getLogger().handlers:
             handler.addFilter(_quiet_gdal)
+        silence_libtiff_stderr()
 
 
 def _quiet_gdal(record: logging.LogRecord) -> bool:

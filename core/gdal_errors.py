@@ -29,6 +29,7 @@ class WriteFailures(logging.Handler):
 
     def error(self, out: Path) -> InputError:
         detail = self.messages[0].split("msg=", 1)[-1].strip("'")
+        detail = detail.rsplit(".part", 1)[-1].split(": ", 1)[-1]  # our hidden file's name
         return InputError(f"Writing {out} failed ({detail}): the disk is probably full or "
                           "the file too large for it; free some space or write to another "
                           "disk. Nothing was written.")
