@@ -103,6 +103,14 @@ def test_torch_only_paths_say_what_to_install(no_torch, scene, fusion_weights,  
     assert proc.stderr.startswith("sardine export: error:") and "torch" in proc.stderr
 
 
+def test_models_lists_the_bundled_weights_without_torch(no_torch):
+    env, _ = no_torch
+    proc = _sardine(env, "models")
+    assert proc.returncode == 0, proc.stderr
+    assert "No model table: the model table needs PyTorch" in proc.stdout
+    assert "sardinet-late" in proc.stdout  # a bundled weights row
+
+
 @pytest.mark.skipif(not Path(QGIS_PROCESS).is_file(), reason="qgis_process is not installed")
 def test_plugin_translates_in_qgis_without_torch(no_torch, scene, onnx_weights,  # noqa: F811
                                                  tmp_path):

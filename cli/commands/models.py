@@ -1,4 +1,8 @@
-"""``sardine models``: the model zoo (sizes, inputs, conditioning weights) and bundled weights."""
+"""``sardine models``: the model zoo (sizes, inputs, conditioning weights) and bundled weights.
+
+The zoo's figures come from building each model, which needs PyTorch; the bundled weights
+are listed from their headers, so a translation-only install (ONNX Runtime, no PyTorch)
+still sees what it can translate with."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +10,6 @@ import json
 from typing import Any
 
 from ...core.bundled import list_bundled
-from ...core.models import REFERENCE_GENERATORS, list_models, model_info
 
 NAME = "models"
 HELP = "list the registered models, their sizes and inputs, and the bundled weights"
@@ -17,7 +20,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def collect() -> dict[str, Any]:
-    """Everything the command shows, as plain data."""
+    """Everything the command shows, as plain data (``models`` and ``generators`` are None
+    without PyTorch, with the reason in ``zoo_unavailable``)."""
+    bundled = [{"name": b.name, "path": str(b.path), "model": b.metadata.model,
+                "description": b.description, "sardine_version": b.metadata.sardine_version,
+                "metrics": b.metadata.metrics}
+               for b in list_bundled()]
+    try:
+        return {**_zoo(), "bundled": bundled}
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] != "torch":
+            raise
+        from ...core.translate.runtime import TORCH_HINT
+
+        return {"models": None, "generators": None, "bundled": bundled,
+                "zoo_unavailable": f"the model table needs {TORCH_HINT}"}
+
+
+def _zoo() -> dict[str, Any]:
+    from ...core.models import REFERENCE_GENERATORS, list_models, model_info
+
     generators = []
     for ref in REFERENCE_GENERATORS:
         info = model_info(ref.model, ref.config)
@@ -25,12 +47,7 @@ def collect() -> dict[str, Any]:
                            "inputs": info["inputs"], "outputs": info["outputs"],
                            "parameters": info["parameters"],
                            "reference_parameters": ref.reference_parameters})
-    bundled = [{"name": b.name, "path": str(b.path), "model": b.metadata.model,
-                "description": b.description, "sardine_version": b.metadata.sardine_version,
-                "metrics": b.metadata.metrics}
-               for b in list_bundled()]
-    return {"models": [model_info(name) for name in list_models()],
-            "generators": generators, "bundled": bundled}
+    return {"models": [model_info(name) for name in list_models()], "generators": generators}
 
 
 def _number(value: int | None) -> str:
@@ -48,6 +65,15 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(facts, indent=2))
         return 0
+    if facts["models"] is None:
+        print(f"No model table: {facts['zoo_unavailable']}.\n")
+    else:
+        _print_zoo(facts)
+    _print_bundled(facts)
+    return 0
+
+
+def _print_zoo(facts: dict[str, Any]) -> None:
     rows = [["name", "inputs", "outputs", "parameters", "cond. weights", "multiple",
              "description"]]
     rows += [[m["name"], m["inputs"], m["outputs"], _number(m["parameters"]),
@@ -61,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
              for g in facts["generators"]]
     print("\n".join(_table(rows)))
     print()
+
+
+def _print_bundled(facts: dict[str, Any]) -> None:
     if facts["bundled"]:
         rows = [["bundled weights", "description"]]
         rows += [[b["name"], b["description"]] for b in facts["bundled"]]
@@ -68,4 +97,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("No bundled weights; train some with `sardine train` and pass the "
               ".safetensors file with --model.")
-    return 0
