@@ -132,3 +132,17 @@ def test_translate_mode_adds_the_trust_layer(dock, layers, fusion_weights, qgis_
     assert stops[0].color.alpha() > 0 and stops[-1].color.alpha() == 0  # a veil where low
     assert "its trust layer" in dock.status.text()
     assert not (tmp_path / "optical_trust_mask.tif").exists()  # the scratch mask is gone
+
+
+def test_change_mode_is_no_wider_than_translate_mode(dock, pair_layers):
+    """Change mode keeps to the dock width translate mode needs (docs/dock_change.png: 300 px,
+    made under Xvfb as tests/test_dock_screenshot.py makes docs/dock.png)."""
+    form = dock.form
+    body = dock.widget().widget()
+    form.sar_combo.setLayer(pair_layers[0])
+    translate_width = body.minimumSizeHint().width()
+    form.mode_combo.setCurrentIndex(form.mode_combo.findData("change"))
+    form.post_combo.setLayer(pair_layers[1])
+    assert body.minimumSizeHint().width() <= translate_width
+    assert form.distortion_box.title() == "Geometry (trust layer)"
+    assert form.sar_combo.toolTip() and dock.status.text() == "Ready."
