@@ -11,6 +11,7 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
+    QgsProcessingOutputString,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterRasterLayer,
     QgsRasterLayer,
@@ -26,12 +27,14 @@ from .common import (
     qgis_errors,
     require_dependencies,
 )
+from .engine_params import OVERLAP, TILE, add_engine_parameters, engine_values
 from .geometry_params import GEOMETRY_HELP, add_geometry_parameters, geometry_values
 from .icons import icon
 from .model_params import add_model_parameters, model_from_parameters
 from .styles import save_style_sidecar
 
-PRE, POST, DEM, OUTPUT = "PRE_SAR", "POST_SAR", "DEM", "OUTPUT"
+PRE, POST, DEM, OUTPUT, GROUP = "PRE_SAR", "POST_SAR", "DEM", "OUTPUT", "GROUP"
+NUMBERS = (TILE, OVERLAP)  # the engine settings a change run takes (no batch: core's own)
 # (output, style, layer name), top of the group first.
 LAYERS = (("trust", "trust", "trust"), ("change", "change", "change"),
           ("post_optical", "optical", "post-event optical"),
@@ -52,6 +55,7 @@ class ChangeAlgorithm(QgsProcessingAlgorithm):
 
     def __init__(self) -> None:
         super().__init__()
+        self._prepared: tuple[ChangeParams, str] | None = None
         self._result: tuple[dict[str, Path], str] | None = None
 
     def name(self) -> str:
@@ -75,8 +79,10 @@ class ChangeAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(
             DEM, "DEM (fusion models; distortion part of the trust layer)", optional=True))
         add_model_parameters(self)
+        add_engine_parameters(self, NUMBERS)
         add_geometry_parameters(self)
         self.addParameter(QgsProcessingParameterFolderDestination(OUTPUT, "Output folder"))
+        self.addOutput(QgsProcessingOutputString(GROUP, "Layer group"))
 
     def _params(self, parameters: dict[str, Any], context: QgsProcessingContext
                 ) -> ChangeParams:
@@ -94,7 +100,7 @@ class ChangeAlgorithm(QgsProcessingAlgorithm):
             out_dir=Path(self.parameterAsString(parameters, OUTPUT, context)), model=model,
             dem_path=layer_file(dem_layer, "DEM") if dem_layer is not None else None,
             pre_bands=bands[0], post_bands=bands[1], incidence=incidence, heading=heading,
-            look=look)
+            look=look, **engine_values(self, parameters, context, NUMBERS))
 
     def checkParameterValues(self, parameters: dict[str, Any],  # noqa: N802
                              context: QgsProcessingContext) -> tuple[bool, str]:
@@ -113,31 +119,47 @@ class ChangeAlgorithm(QgsProcessingAlgorithm):
             return False, str(exc)
         return True, ""
 
+    def prepareAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> bool:
+        """Resolve the project layers in the thread that owns the project (the dock runs
+        the algorithm in a background task)."""
+        with qgis_errors(feedback):
+            names = [self.parameterAsRasterLayer(parameters, key, context).name()
+                     for key in (PRE, POST)]
+            # The group is named after the layers the analyst picked.
+            self._prepared = (self._params(parameters, context),
+                              f"Change {names[0]} -> {names[1]}")
+        return True
+
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
+        if self._prepared is None:
+            raise RuntimeError("sardine:change ran without prepareAlgorithm")
+        params, title = self._prepared
         with qgis_errors(feedback):
             require_dependencies()
             from ..core.change import run_change
 
-            params = self._params(parameters, context)
             result = run_change(params, core_feedback(feedback))
-        for name, kind, _label in LAYERS:
-            try:
-                save_style_sidecar(result.paths[name], kind)
-            except (OSError, ValueError) as exc:
-                feedback.pushWarning(f"{name}.tif written, but its style was not saved: {exc}")
-        title = f"Change {Path(params.pre_sar).stem} -> {Path(params.post_sar).stem}"
         self._result = (result.paths, title)
-        return {OUTPUT: str(params.out_dir)}
+        return {OUTPUT: str(params.out_dir), GROUP: title}
 
     def postProcessAlgorithm(self, context: QgsProcessingContext,  # noqa: N802
                              feedback: QgsProcessingFeedback) -> dict[str, Any]:
-        """One layer group, in the main thread: trust, change, post (shown), pre (hidden
-        under post: tick it to compare)."""
-        project = context.project()
-        if self._result is None or project is None:
+        """In the main thread (QGIS layers made in the dock's worker thread fail at
+        random): save each output's style beside it, then add one layer group: trust,
+        change, post (shown), pre (hidden under post: tick it to compare)."""
+        if self._result is None:
             return {}
         paths, title = self._result
+        for name, kind, _label in LAYERS:
+            try:
+                save_style_sidecar(paths[name], kind)
+            except (OSError, ValueError, RuntimeError) as exc:
+                feedback.pushWarning(f"{name}.tif written, but its style was not saved: {exc}")
+        project = context.project()
+        if project is None:
+            return {}
         group = project.layerTreeRoot().insertGroup(0, title)
         for name, _kind, label in LAYERS:
             layer = QgsRasterLayer(str(paths[name]), label, "gdal")  # loads the .qml style

@@ -25,7 +25,6 @@ from qgis.core import (
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsRasterLayer,
@@ -34,14 +33,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..core.bands import BandGuess, guess_polarisation_bands
 from ..core.errors import InputError, SardineError
-from ..core.translate.params import (
-    DEVICES,
-    ENHANCEMENTS,
-    LIMITS,
-    RUNTIMES,
-    TranslateParams,
-    default,
-)
+from ..core.translate.params import ENHANCEMENTS, RUNTIMES, TranslateParams, default
 from .common import (
     bundled_models,
     core_feedback,
@@ -49,6 +41,14 @@ from .common import (
     output_name,
     qgis_errors,
     require_dependencies,
+)
+from .engine_params import (
+    BATCH,
+    OVERLAP,
+    TILE,
+    add_engine_parameters,
+    add_enum,
+    engine_values,
 )
 from .geometry_params import GEOMETRY_HELP, add_geometry_parameters, geometry_values
 from .icons import icon
@@ -63,10 +63,10 @@ _LAST_CHECK: tuple[str, float, RunPlan] | None = None
 CHECK_LIFETIME_S = 60.0  # QGIS prepares right after checking; an older plan is not trusted
 
 SAR, VV_BAND, VH_BAND, DEM = "SAR", "VV_BAND", "VH_BAND", "DEM"
-DEVICE, ENHANCE = "DEVICE", "ENHANCE"
-TILE, OVERLAP, BATCH, COMPILE = "TILE", "OVERLAP", "BATCH", "COMPILE"
+ENHANCE, COMPILE = "ENHANCE", "COMPILE"
+NUMBERS = (TILE, OVERLAP, BATCH)
 RUNTIME = "RUNTIME"
-OUTPUT, DISTORTION_OUTPUT = "OUTPUT", "DISTORTION_OUTPUT"
+OUTPUT, DISTORTION_OUTPUT, TRUST_OUTPUT = "OUTPUT", "DISTORTION_OUTPUT", "TRUST_OUTPUT"
 
 HELP = """Translates a Sentinel-1 SAR raster (VV and VH, dB or linear) and, for the fusion \
 models, a DEM into an optical-looking RGB raster in the SAR raster's grid and CRS. The DEM may \
@@ -82,6 +82,9 @@ when it is installed and the weights have an .onnx twin, else PyTorch.
 (laplacian) or denoises it (wiener).
 <b>Distortion mask</b> (optional): where foreshortening, layover or shadow make the result \
 unreliable. {geometry}
+<b>Trust layer</b> (optional): per pixel, how far the result can be trusted (1: fully; \
+distortion x inputs inside the model's training ranges; docs/CHANGE.md), drawn as a grey \
+veil that is dense where trust is low. With a DEM it needs the geometry, as the mask does.
 <b>Advanced</b>: the raster is translated in tiles of <i>tile</i> pixels overlapping by \
 <i>overlap</i>, <i>batch</i> tiles at a time (0: automatic, 2 on CPU and 4 on a GPU); \
 lower them if memory runs out."""
@@ -129,20 +132,8 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
         runtime.setUsesStaticStrings(True)
         runtime.setFlags(runtime.flags() | runtime.FlagAdvanced)
         self.addParameter(runtime)
-        for key, label, options, option in ((DEVICE, "Device", DEVICES, "device"),
-                                            (ENHANCE, "Enhancement", ENHANCEMENTS, "enhance")):
-            enum = QgsProcessingParameterEnum(key, label, options=list(options),
-                                              defaultValue=default(option))
-            enum.setUsesStaticStrings(True)
-            self.addParameter(enum)
-        for key, label, option in ((TILE, "Tile size (pixels)", "tile"),
-                                   (OVERLAP, "Tile overlap (pixels)", "overlap"),
-                                   (BATCH, "Tiles per batch (0 = automatic)", "batch")):
-            low, high = LIMITS[option]
-            number = QgsProcessingParameterNumber(key, label, QgsProcessingParameterNumber.Integer,
-                                                  default(option), minValue=low, maxValue=high)
-            number.setFlags(number.flags() | number.FlagAdvanced)
-            self.addParameter(number)
+        add_engine_parameters(self, NUMBERS)  # the numbers are advanced: shown further down
+        add_enum(self, ENHANCE, "Enhancement", ENHANCEMENTS, "enhance")
         compile_model = QgsProcessingParameterBoolean(
             COMPILE, "Compile the model (torch.compile: ~1.2x faster on CPU after ~20 s; "
             "for large scenes)", defaultValue=default("compile"))
@@ -152,6 +143,8 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination(OUTPUT, "Optical RGB"))
         self.addParameter(QgsProcessingParameterRasterDestination(
             DISTORTION_OUTPUT, "Distortion mask", optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            TRUST_OUTPUT, "Trust layer", optional=True, createByDefault=False))
 
     # --- parameters -> the core's TranslateParams -----------------------------------------
     def _bands(self, layer: QgsRasterLayer, parameters: dict[str, Any],
@@ -173,14 +166,17 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
         return bands, guess
 
     def _outputs(self, parameters: dict[str, Any], context: QgsProcessingContext
-                 ) -> tuple[Path, Path | None]:
-        """Output paths; asking registers them in ``context`` as layers to load."""
-        distortion = self.parameterAsOutputLayer(parameters, DISTORTION_OUTPUT, context)
+                 ) -> tuple[Path, Path | None, Path | None]:
+        """Output paths (optical, mask, trust); asking registers them in ``context`` as
+        layers to load."""
+        optional = [self.parameterAsOutputLayer(parameters, key, context)
+                    for key in (DISTORTION_OUTPUT, TRUST_OUTPUT)]
         return (Path(self.parameterAsOutputLayer(parameters, OUTPUT, context)),
-                Path(distortion) if distortion else None)
+                *(Path(path) if path else None for path in optional))
 
     def build_params(self, parameters: dict[str, Any], context: QgsProcessingContext,
-                     outputs: tuple[Path, Path | None]) -> tuple[TranslateParams, BandGuess | None]:
+                     outputs: tuple[Path, Path | None, Path | None]
+                     ) -> tuple[TranslateParams, BandGuess | None]:
         """Parameters -> the core's ``TranslateParams``; layers become the files behind them."""
         sar_layer = self.parameterAsRasterLayer(parameters, SAR, context)
         sar = layer_file(sar_layer, "SAR")
@@ -191,23 +187,22 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
         return TranslateParams(
             sar_path=sar, dem_path=dem, model=model_from_parameters(self, parameters, context),
             sar_bands=bands, out_path=outputs[0], distortion_out=outputs[1],
-            device=self.parameterAsEnumString(parameters, DEVICE, context) or default("device"),
             enhance=(self.parameterAsEnumString(parameters, ENHANCE, context)
                      or default("enhance")),
-            tile=self.parameterAsInt(parameters, TILE, context),
-            overlap=self.parameterAsInt(parameters, OVERLAP, context),
-            batch=self.parameterAsInt(parameters, BATCH, context),
+            **engine_values(self, parameters, context, NUMBERS),
             compile=self.parameterAsBool(parameters, COMPILE, context),
             runtime=(self.parameterAsEnumString(parameters, RUNTIME, context)
                      or default("runtime")),
             incidence=incidence, heading=heading, look=look), guess
 
     def _params_for_check(self, parameters: dict[str, Any], context: QgsProcessingContext
-                          ) -> tuple[TranslateParams, BandGuess | None]:
-        """Output paths from a scratch context: asking registers an output to load."""
+                          ) -> tuple[TranslateParams, BandGuess | None, Path | None]:
+        """Output paths from a scratch context: asking registers an output to load. Also
+        the trust layer's path (None when not asked for)."""
         scratch = QgsProcessingContext()
         scratch.copyThreadSafeSettings(context)
-        return self.build_params(parameters, context, self._outputs(parameters, scratch))
+        outputs = self._outputs(parameters, scratch)
+        return *self.build_params(parameters, context, outputs), outputs[2]
 
     def checkParameterValues(self, parameters: dict[str, Any],  # noqa: N802
                              context: QgsProcessingContext) -> tuple[bool, str]:
@@ -221,8 +216,10 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
             require_dependencies()
             from ..core.translate import validate  # imports torch
 
-            params, _guess = self._params_for_check(parameters, context)
+            params, _guess, trust = self._params_for_check(parameters, context)
             _LAST_CHECK = (_plan_key(params), time.monotonic(), validate(params))
+            if trust is not None:
+                _check_trust(params, trust)
         except (SardineError, QgsProcessingException) as exc:
             return False, str(exc)
         except Exception as exc:  # noqa: BLE001 (a check must never show a traceback)
@@ -239,7 +236,7 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
             require_dependencies()
             from ..core.translate import retarget, validate
 
-            params, guess = self._params_for_check(parameters, context)
+            params, guess, _trust = self._params_for_check(parameters, context)
             checked, _LAST_CHECK = _LAST_CHECK, None
             fresh = checked is not None and time.monotonic() - checked[1] < CHECK_LIFETIME_S
             if fresh and checked[0] == _plan_key(params):
@@ -260,17 +257,25 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
         with qgis_errors(feedback):
             from ..core.translate import retarget, translate
 
-            out, distortion = self._outputs(parameters, context)
+            out, distortion, trust = self._outputs(parameters, context)
             if (out, distortion) != (params.out_path, params.distortion_out):
                 params = replace(params, out_path=out, distortion_out=distortion)
                 plan = retarget(plan, params)
-            result = translate(params, core_feedback(feedback), plan=plan)
+            if trust is None:
+                result = translate(params, core_feedback(feedback), plan=plan)
+            else:
+                from ..core.change import translate_with_trust
+
+                result = translate_with_trust(params, trust, core_feedback(feedback))
         _finish(result.out_path, "optical", name, context, feedback)
         if result.distortion_path is not None:
             _finish(result.distortion_path, "distortion", f"{name} distortion mask", context,
                     feedback)
+        if trust is not None:
+            _finish(trust, "trust", f"{name} trust", context, feedback)
         return {OUTPUT: str(result.out_path),
-                DISTORTION_OUTPUT: str(result.distortion_path) if result.distortion_path else None}
+                DISTORTION_OUTPUT: str(result.distortion_path) if result.distortion_path else None,
+                TRUST_OUTPUT: str(trust) if trust is not None else None}
 
 
 def _plan_key(params: TranslateParams) -> str:
@@ -278,6 +283,18 @@ def _plan_key(params: TranslateParams) -> str:
     each time it is asked)."""
     mask = Path("mask.tif") if params.distortion_out is not None else None
     return repr(replace(params, out_path=Path("out.tif"), distortion_out=mask))
+
+
+def _check_trust(params: TranslateParams, trust: Path) -> None:
+    """Refuse a trust layer the run could not write (a bad path; with a DEM, no geometry
+    for its distortion part) before anything runs, as ``translate_with_trust`` would."""
+    from ..core.atomic import check_output_path
+    from ..core.translate import validate
+
+    check_output_path(trust, [params.sar_path, params.dem_path, params.out_path,
+                              params.distortion_out])
+    if params.dem_path is not None and params.distortion_out is None:
+        validate(replace(params, distortion_out=trust.with_name(f"{trust.stem}_mask.tif")))
 
 
 def _finish(path: Path, kind: str, name: str, context: QgsProcessingContext,

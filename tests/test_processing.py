@@ -38,7 +38,9 @@ def test_algorithms_declare_their_parameters(provider):
     for name in ("MODEL", "DEVICE", "ENHANCE"):
         assert alg.parameterDefinition(name).usesStaticStrings()
     assert alg.parameterDefinition("DEVICE").options() == ["auto", "cpu", "cuda"]
-    assert {o.name() for o in alg.outputDefinitions()} == {"OUTPUT", "DISTORTION_OUTPUT"}
+    assert {o.name() for o in alg.outputDefinitions()} == {"OUTPUT", "DISTORTION_OUTPUT",
+                                                           "TRUST_OUTPUT"}
+    assert not alg.parameterDefinition("TRUST_OUTPUT").createByDefault()
     assert alg.flags() & alg.FlagSupportsBatch
     mask = QgsApplication.processingRegistry().algorithmById("sardine:distortion_mask")
     assert {"DEM", "TARGET", "INCIDENCE", "HEADING", "LOOK", "OUTPUT"} == {

@@ -1,6 +1,6 @@
-"""What the analyst set up once and expects back next session (model, device, tiles,
-geometry...), kept in ``QgsSettings``, and the ``sardine:translate`` parameters one run of
-those choices gives: the dock runs exactly what the toolbox runs.
+"""What the analyst set up once and expects back next session (mode, model, device, tiles,
+geometry...), kept in ``QgsSettings``, and the ``sardine:translate`` or ``sardine:change``
+parameters one run of those choices gives: the dock runs exactly what the toolbox runs.
 
 Defaults are the core's (``core.translate.params.default``); nothing is restated here.
 """
@@ -13,8 +13,10 @@ from typing import Any
 from qgis.core import QgsProcessing, QgsSettings
 
 from ..core.translate.params import LIMITS, default
+from ..processing import change_algorithm as change_alg
 from ..processing import model_params
 from ..processing import translate_algorithm as alg
+from ..processing.engine_params import BATCH, DEVICE, OVERLAP, TILE
 from ..processing.geometry_params import HEADING, INCIDENCE, LOOK
 
 SETTINGS_GROUP = "sardine/dock"
@@ -22,13 +24,18 @@ SETTINGS_GROUP = "sardine/dock"
 # None); one below the real range, so every real value stays reachable.
 FROM_METADATA = {"incidence": LIMITS["incidence"][0] - 1.0,
                  "heading": LIMITS["heading"][0] - 1.0}
+# mode -> (label, the algorithm it runs)
+MODES = {"translate": ("Translate", "sardine:translate"),
+         "change": ("Change (pre/post)", "sardine:change")}
 
 
 @dataclass
 class DockChoices:
     """The dock's persisted choices; ``model`` is a bundled name, ``weights`` a file and
-    ``use_weights`` says which of the two the analyst picked."""
+    ``use_weights`` says which of the two the analyst picked; ``mode`` is a key of
+    ``MODES``."""
 
+    mode: str = next(iter(MODES))
     model: str = ""
     weights: str = ""
     use_weights: bool = False
@@ -42,6 +49,7 @@ class DockChoices:
     incidence: float = FROM_METADATA["incidence"]
     heading: float = FROM_METADATA["heading"]
     look: str = default("look")
+    trust: bool = False
     output_dir: str = ""
 
     @classmethod
@@ -73,23 +81,37 @@ class DockChoices:
     def parameters(self, sar: Path, bands: tuple[int, int], dem: Path | None,
                    output: str) -> dict[str, Any]:
         """The ``sardine:translate`` parameters of one run; ``output`` empty: temporary.
-        The mask goes beside the optical output (``<name>_distortion.tif``)."""
+        The mask and the trust layer go beside the optical output
+        (``<name>_distortion.tif``, ``<name>_trust.tif``)."""
         params: dict[str, Any] = {
             alg.SAR: str(sar), alg.VV_BAND: bands[0], alg.VH_BAND: bands[1],
-            alg.DEM: str(dem) if dem else None,
+            alg.DEM: str(dem) if dem else None, alg.ENHANCE: self.enhance,
+            BATCH: self.batch, alg.COMPILE: self.compile,
+            alg.OUTPUT: output or QgsProcessing.TEMPORARY_OUTPUT, **self._shared()}
+        out = Path(output) if output else None
+        for wanted, key, suffix in ((self.distortion, alg.DISTORTION_OUTPUT, "distortion"),
+                                    (self.trust, alg.TRUST_OUTPUT, "trust")):
+            if wanted:
+                params[key] = (str(out.with_name(f"{out.stem}_{suffix}.tif")) if out
+                               else QgsProcessing.TEMPORARY_OUTPUT)
+        return params
+
+    def change_parameters(self, pre: Path, post: Path, dem: Path | None,
+                          folder: str) -> dict[str, Any]:
+        """The ``sardine:change`` parameters of one run; ``folder`` empty: temporary."""
+        return {change_alg.PRE: str(pre), change_alg.POST: str(post),
+                change_alg.DEM: str(dem) if dem else None,
+                change_alg.OUTPUT: folder or QgsProcessing.TEMPORARY_OUTPUT, **self._shared()}
+
+    def _shared(self) -> dict[str, Any]:
+        """What both algorithms take alike: the model, the engine, the geometry (left out
+        where it is to be read from the SAR file)."""
+        params: dict[str, Any] = {
             model_params.MODEL: None if self.use_weights else (self.model or None),
             model_params.WEIGHTS: self.weights if self.use_weights else None,
-            alg.DEVICE: self.device, alg.ENHANCE: self.enhance,
-            alg.TILE: self.tile, alg.OVERLAP: self.overlap, alg.BATCH: self.batch,
-            alg.COMPILE: self.compile, LOOK: self.look,
-            alg.OUTPUT: output or QgsProcessing.TEMPORARY_OUTPUT,
-        }
+            DEVICE: self.device, TILE: self.tile, OVERLAP: self.overlap, LOOK: self.look}
         for key, option, value in ((INCIDENCE, "incidence", self.incidence),
                                    (HEADING, "heading", self.heading)):
             if value > FROM_METADATA[option]:
                 params[key] = value
-        if self.distortion:
-            out = Path(output) if output else None
-            params[alg.DISTORTION_OUTPUT] = (str(out.with_name(f"{out.stem}_distortion.tif"))
-                                             if out else QgsProcessing.TEMPORARY_OUTPUT)
         return params

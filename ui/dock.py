@@ -1,10 +1,13 @@
 """The Sardine dock: pick layers and a model, press Run, keep working; the optical layer
-(and its distortion mask) appear on the map when the background task ends.
+(and its distortion mask and trust layer) appear on the map when the background task ends.
+In *Change (pre/post)* mode, two acquisitions give one layer group: trust, change, post-
+and pre-event optical.
 
-Runs ``sardine:translate`` through ``AlgorithmRun`` (a ``QgsProcessingAlgRunnerTask``), so
-the dock, the toolbox and ``qgis_process`` share one code path and one validation: the
-algorithm's own (``checkParameterValues``, whose plan the prepared task runs), before
-anything starts.
+Runs ``sardine:translate`` or ``sardine:change`` through ``AlgorithmRun`` (a
+``QgsProcessingAlgRunnerTask``), so the dock, the toolbox and ``qgis_process`` share one
+code path and one validation: the algorithm's own (``checkParameterValues``, whose plan the
+prepared task runs), before anything starts. The change group is added and styled by the
+algorithm itself (``postProcessAlgorithm``, in the main thread), as from the toolbox.
 """
 from __future__ import annotations
 
@@ -34,31 +37,36 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.errors import InputError
+from ..processing import change_algorithm as change_alg
 from ..processing import translate_algorithm as alg
 from ..processing.common import bundled_models, layer_file, output_name
 from ..processing.dependencies import MissingPackage, missing_message, missing_packages
 from ..processing.task_guard import task_error_message
 from .adapt_panel import AdaptPanel
-from .choices import DockChoices
+from .choices import MODES, DockChoices
 from .devices import detect_gpu, device_choices
 from .dock_form import DockForm
 from .install_panel import InstallPanel
-from .results import add_results
+from .results import add_results, change_group
 from .task import LOG_TAG, AlgorithmRun
 
-ALGORITHM_ID = "sardine:translate"
+ALGORITHMS = {"sardine:translate": alg.TranslateAlgorithm,
+              "sardine:change": change_alg.ChangeAlgorithm}
+# mode -> (status while running, what a cancel stopped)
+RUNNING = {"translate": ("Translating {}…", "Translation"),
+           "change": ("Translating and comparing {}…", "Change run")}
 LONG_WORD = re.compile(r"\S{25,}")  # longer than a 300 px line holds
 MESSAGE_CHARS = 110  # about two lines of the message bar; longer texts get "Show more"
 BANNER_STYLE = ("QLabel { background: #fdecea; color: #611a15; border: 1px solid #f5c6cb;"
                 " border-radius: 4px; padding: 6px; }")
 
 
-def create_translate_algorithm() -> QgsProcessingAlgorithm:
+def create_algorithm(algorithm_id: str) -> QgsProcessingAlgorithm:
     """The registered algorithm (so runs show under the provider), or a fresh instance."""
-    registered = QgsApplication.processingRegistry().createAlgorithmById(ALGORITHM_ID)
+    registered = QgsApplication.processingRegistry().createAlgorithmById(algorithm_id)
     if registered is not None:
         return registered
-    algorithm = alg.TranslateAlgorithm()
+    algorithm = ALGORITHMS[algorithm_id]()
     algorithm.initAlgorithm({})
     return algorithm
 
@@ -71,6 +79,7 @@ class SardineDock(QgsDockWidget):
         self.setObjectName("SardineDock")
         self.iface = iface
         self._run: AlgorithmRun | None = None
+        self._mode = next(iter(MODES))  # of the run in progress
         self._env_checked = False
         self._output_dir = ""
         self._missing: list[MissingPackage] = []
@@ -118,6 +127,8 @@ class SardineDock(QgsDockWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.form.sar_combo.layerChanged.connect(self._check_layers)
         self.form.dem_combo.layerChanged.connect(self._check_layers)
+        self.form.post_combo.layerChanged.connect(self._check_layers)
+        self.form.mode_combo.currentIndexChanged.connect(self._check_layers)
 
     # --- environment ----------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
@@ -165,20 +176,31 @@ class SardineDock(QgsDockWidget):
     def is_running(self) -> bool:
         return self._run is not None and self._run.running
 
-    def _layer_paths(self) -> tuple[Path, Path | None]:
-        sar = self.form.sar_combo.currentLayer()
-        dem = self.form.dem_combo.currentLayer()
-        return layer_file(sar, "SAR"), layer_file(dem, "DEM") if dem is not None else None
+    def _layer_paths(self) -> tuple[Path, Path | None, Path | None]:
+        """The SAR (pre-event) and DEM files, and the post-event SAR's in Change mode."""
+        form = self.form
+        change = form.mode() == "change"
+        sar = layer_file(form.sar_combo.currentLayer(), "pre-event SAR" if change else "SAR")
+        post = layer_file(form.post_combo.currentLayer(), "post-event SAR") if change else None
+        dem = form.dem_combo.currentLayer()
+        return sar, layer_file(dem, "DEM") if dem is not None else None, post
 
     def build_parameters(self) -> tuple[dict, str]:
-        """Widgets -> ``sardine:translate`` parameters and the output layer's name (and the
-        choices remembered for next time); raises ``InputError`` for what only the dock can
-        get wrong (unusable layer, "Weights file…" without a file)."""
-        sar_path, dem_path = self._layer_paths()
+        """Widgets -> the mode's algorithm parameters and the output layer's name ("" for a
+        change run: the algorithm names its group), and the choices remembered for next
+        time; raises ``InputError`` for what only the dock can get wrong (unusable layer,
+        "Weights file…" without a file)."""
+        sar_path, dem_path, post_path = self._layer_paths()
         choices = self.form.choices(self._output_dir)
         if choices.use_weights and not choices.weights:
             raise InputError("'Weights file…' is chosen but no file is given: choose a "
                              ".safetensors weights file, or pick a bundled model.")
+        if post_path is not None:
+            folder = self.form.folder_widget.filePath().strip()
+            if folder:
+                self._output_dir = choices.output_dir = str(Path(folder).parent)
+            choices.save()
+            return choices.change_parameters(sar_path, post_path, dem_path, folder), ""
         output = self.form.output_widget.filePath().strip()
         if output and not Path(output).suffix:
             output += ".tif"
@@ -205,7 +227,8 @@ class SardineDock(QgsDockWidget):
         except InputError as exc:
             self._fail(str(exc))
             return False
-        algorithm = create_translate_algorithm()
+        self._mode = self.form.mode()
+        algorithm = create_algorithm(MODES[self._mode][1])
         context = QgsProcessingContext()
         context.setProject(QgsProject.instance())
         ok, message = algorithm.checkParameterValues(parameters, context)
@@ -220,7 +243,7 @@ class SardineDock(QgsDockWidget):
         run.progress.connect(self._on_progress)
         run.finished.connect(lambda *a, n=name: self._on_finished(n, *a))
         self._set_running(True)
-        self.set_status(f"Translating {Path(parameters[alg.SAR]).name}…")
+        self.set_status(RUNNING[self._mode][0].format(self.form.sar_combo.currentLayer().name()))
         run.start()
         return True
 
@@ -247,23 +270,36 @@ class SardineDock(QgsDockWidget):
         if cancelled:
             self.progress.setValue(0)
             self.set_status("Cancelled: nothing was written.")
-            self._message("Translation cancelled; nothing was written.", Qgis.Info)
+            self._message(f"{RUNNING[self._mode][1]} cancelled; nothing was written.",
+                          Qgis.Info)
             return
         if not ok:
             self._fail(error)
             return
         try:
-            added = add_results(QgsProject.instance(), results[alg.OUTPUT], name,
-                                results.get(alg.DISTORTION_OUTPUT))
+            added = self._added(results, name)
         except Exception as exc:  # noqa: BLE001 (a slot: nothing may reach QGIS as a traceback)
             self._fail(task_error_message(exc))
             return
         self.progress.setValue(100)
         note = (f" {len(warnings)} warning(s) in the log panel (Sardine tab): {warnings[-1]}"
                 if warnings else "")
-        self.set_status(f"Done: added '{added.optical.name()}'"
-                            + (" and its distortion mask." if added.distortion else ".") + note)
-        self._message(f"Added '{added.optical.name()}'.", Qgis.Success)
+        self.set_status(f"Done: added {added}.{note}")
+        self._message(f"Added {added}.", Qgis.Success)
+
+    def _added(self, results: dict, name: str) -> str:
+        """Put a translation's outputs on the map (a change run's group is already there:
+        the algorithm added it); say what was added."""
+        project = QgsProject.instance()
+        if self._mode == "change":
+            group = change_group(project, results[change_alg.GROUP])
+            return (f"the group '{group.name()}' ("
+                    + ", ".join(node.name() for node in group.findLayers()) + ")")
+        added = add_results(project, results[alg.OUTPUT], name,
+                            results.get(alg.DISTORTION_OUTPUT), results.get(alg.TRUST_OUTPUT))
+        extras = [what for what, layer in (("its distortion mask", added.distortion),
+                                           ("its trust layer", added.trust)) if layer]
+        return f"'{added.optical.name()}'" + (" and " + " and ".join(extras) if extras else "")
 
     # --- feedback to the analyst ----------------------------------------------------------
     def set_status(self, text: str) -> None:

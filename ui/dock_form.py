@@ -1,7 +1,12 @@
-"""The dock's form: every input widget, laid out in the order an analyst decides (data,
-model, distortion mask, advanced, output), and the mapping widgets <-> ``DockChoices``.
+"""The dock's form: every input widget, laid out in the order an analyst decides (mode,
+data, model, distortion mask, advanced, output), and the mapping widgets <-> ``DockChoices``.
 No running logic here: that is ``dock.py``. Narrow by design (300 px): short labels,
-combos that shrink, the model description folded away."""
+combos that shrink, the model description folded away.
+
+Two modes share the widgets: *Translate* (one SAR raster -> optical, optionally the mask and
+the trust layer) and *Change (pre/post)* (two acquisitions -> the change layer group), which
+shows a post-event picker and an output folder and hides what ``sardine:change`` does not
+take (band pickers, enhancement, batch, compiling)."""
 from __future__ import annotations
 
 from qgis.core import QgsMapLayerProxyModel, QgsProject, QgsRasterLayer
@@ -28,7 +33,7 @@ from ..core.bands import BandGuess, guess_polarisation_bands
 from ..core.sar_metadata import WHERE, read_stated_geometry
 from ..core.translate.params import ENHANCEMENTS, LIMITS, LOOKS
 from ..processing.common import ModelChoice, weights_description
-from .choices import FROM_METADATA, DockChoices
+from .choices import FROM_METADATA, MODES, DockChoices
 from .devices import DeviceChoice
 from .layer_guess import guess_dem
 
@@ -36,6 +41,9 @@ WEIGHTS_ITEM = "__weights__"
 ENHANCE_LABELS = {"none": "None", "laplacian": "Sharpen (Laplacian)",
                   "wiener": "Denoise (Wiener)"}
 NOTE_STYLE = "color: palette(mid);"
+# mode -> (label of the first SAR picker, title of the geometry box)
+MODE_TEXTS = {"translate": ("SAR", "Distortion mask"),
+              "change": ("Pre-event", "Geometry (trust layer)")}
 
 
 def _form(parent: QWidget, title: str, box: QGroupBox | None = None) -> QFormLayout:
@@ -83,6 +91,21 @@ def _angle(option: str) -> QgsDoubleSpinBox:
     return spin
 
 
+def _show_row(form: QFormLayout, field: QWidget, visible: bool) -> None:
+    """Show or hide a form row, its label too (Qt 5 has no ``setRowVisible``)."""
+    field.setVisible(visible)
+    label = form.labelForField(field)
+    if label is not None:
+        label.setVisible(visible)
+
+
+def _raster_combo(tooltip: str) -> QgsMapLayerComboBox:
+    combo = _narrow(QgsMapLayerComboBox())
+    combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
+    combo.setToolTip(tooltip)
+    return combo
+
+
 def _align_labels(*forms: QFormLayout) -> None:
     """One label column width for all the boxes, so their fields line up."""
     labels = [item.widget() for form in forms for row in range(form.rowCount())
@@ -101,10 +124,17 @@ class DockForm(QWidget):
         self._models: list[ModelChoice] = []
         self.band_guess: BandGuess | None = None
 
-        data = _form(self, "Input data")
-        self.sar_combo = _narrow(QgsMapLayerComboBox())
-        self.sar_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
-        self.sar_combo.setToolTip("Sentinel-1 raster with VV and VH bands (dB or linear).")
+        data = self._data = _form(self, "Input data")
+        self.mode_combo = _narrow(QComboBox())
+        for key, (label, _algorithm) in MODES.items():
+            self.mode_combo.addItem(label, key)
+        self.mode_combo.setToolTip("Translate: one acquisition to an optical image. Change: "
+                                   "a pre- and a post-event acquisition, where they changed "
+                                   "and where not to trust them (docs/CHANGE.md).")
+        self.sar_combo = _raster_combo("Sentinel-1 raster with VV and VH bands (dB or "
+                                       "linear); in Change mode, the pre-event acquisition.")
+        self.post_combo = _raster_combo("The post-event acquisition: same polarisations and "
+                                        "orbit geometry; warped onto the pre-event grid.")
         self.vv_combo = _narrow(QgsRasterBandComboBox())
         self.vh_combo = _narrow(QgsRasterBandComboBox())
         self.band_note = _note()
@@ -112,13 +142,15 @@ class DockForm(QWidget):
         self.dem_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
         self.dem_combo.setAllowEmptyLayer(True, "No DEM (SAR-only model)")
         self.dem_combo.setToolTip("Elevation in metres, any CRS: it is reprojected on the fly.")
-        data.addRow("SAR", self.sar_combo)
+        data.addRow("Mode", self.mode_combo)
+        data.addRow(MODE_TEXTS["translate"][0], self.sar_combo)
+        data.addRow("Post-event", self.post_combo)
         data.addRow("VV band", self.vv_combo)
         data.addRow("VH band", self.vh_combo)
         data.addRow(self.band_note)
         data.addRow("DEM", self.dem_combo)
 
-        model = _form(self, "Model")
+        model = self._model = _form(self, "Model")
         self.model_combo = _narrow(QComboBox())
         self.weights_widget = QgsFileWidget()
         self.weights_widget.setFilter("Sardine weights (*.safetensors *.onnx)")
@@ -137,7 +169,7 @@ class DockForm(QWidget):
         model.addRow("Device", self.device_combo)
         model.addRow("Enhance", self.enhance_combo)
 
-        self.distortion_box = QgsCollapsibleGroupBox("Distortion mask")
+        self.distortion_box = QgsCollapsibleGroupBox(MODE_TEXTS["translate"][1])
         self.distortion_box.setToolTip("Where foreshortening, layover or shadow make the "
                                        "result unreliable; computed from the DEM.")
         self.distortion_box.setCheckable(True)
@@ -153,7 +185,7 @@ class DockForm(QWidget):
         geometry.addRow("Look", self.look_combo)
 
         self.advanced_box = QgsCollapsibleGroupBox("Advanced")
-        advanced = _form(self, "", self.advanced_box)
+        advanced = self._advanced = _form(self, "", self.advanced_box)
         self.tile_spin = _spin("tile", 64, " px")
         self.overlap_spin = _spin("overlap", 8, " px")
         self.batch_spin = _spin("batch", 1)
@@ -169,20 +201,64 @@ class DockForm(QWidget):
         advanced.addRow(self.compile_check)  # a whole row: its text needs the width
         self.advanced_box.setCollapsed(True)
 
-        output = _form(self, "Output")
+        output = self._output = _form(self, "Output")
         self.output_widget = QgsFileWidget()
         self.output_widget.setStorageMode(QgsFileWidget.SaveFile)
         self.output_widget.setFilter("GeoTIFF (*.tif *.tiff)")
         self.output_widget.setDialogTitle("Save the optical raster as")
         self.output_widget.lineEdit().setPlaceholderText("[Temporary file]")
+        self.folder_widget = QgsFileWidget()
+        self.folder_widget.setStorageMode(QgsFileWidget.GetDirectory)
+        self.folder_widget.setDialogTitle("Folder for the change layers")
+        self.folder_widget.lineEdit().setPlaceholderText("[Temporary folder]")
+        self.folder_widget.setToolTip("pre_optical.tif, post_optical.tif, change.tif and "
+                                      "trust.tif are written here.")
+        self.trust_check = QCheckBox("Trust layer")
+        self.trust_check.setToolTip("Also write where the result is not to be trusted "
+                                    "(layover, shadow, inputs unlike the training data), "
+                                    "drawn as a grey veil; beside the output as NAME_trust.tif."
+                                    " With a DEM it needs the geometry above.")
         output.addRow("Save as", self.output_widget)
+        output.addRow("Folder", self.folder_widget)
+        output.addRow(self.trust_check)
 
         _align_labels(data, model, geometry, advanced, output)
         self.sar_combo.layerChanged.connect(self._on_sar_changed)
         self.dem_combo.layerChanged.connect(self._order_models)
         self.model_combo.currentIndexChanged.connect(self._update_model_info)
         self.weights_widget.fileChanged.connect(self._update_model_info)
+        self.mode_combo.currentIndexChanged.connect(self._show_mode)
+        self._mask_wanted = False  # the mask tick, kept while Change mode hides it
         self._on_sar_changed(self.sar_combo.currentLayer())
+        self._show_mode()
+
+    # --- modes ----------------------------------------------------------------------------
+    def mode(self) -> str:
+        return self.mode_combo.currentData() or next(iter(MODES))
+
+    def _show_mode(self, *_args: object) -> None:
+        """Show the widgets of the current mode. In Change mode the geometry box is always
+        open (the trust layer's distortion part needs it with a DEM), not a tick box."""
+        change = self.mode() == "change"
+        sar_label, geometry_title = MODE_TEXTS[self.mode()]
+        self._data.labelForField(self.sar_combo).setText(sar_label)
+        for form, field, visible in (
+                (self._data, self.post_combo, change), (self._data, self.vv_combo, not change),
+                (self._data, self.vh_combo, not change),
+                (self._model, self.enhance_combo, not change),
+                (self._advanced, self.batch_spin, not change),
+                (self._output, self.output_widget, not change),
+                (self._output, self.folder_widget, change)):
+            _show_row(form, field, visible)
+        self.compile_check.setVisible(not change)
+        self.trust_check.setVisible(not change)
+        if change == self.distortion_box.isCheckable():  # the mode really changed
+            if change:
+                self._mask_wanted = self.distortion_box.isChecked()
+            self.distortion_box.setCheckable(not change)
+            if not change:
+                self.distortion_box.setChecked(self._mask_wanted)
+        self.distortion_box.setTitle(geometry_title)
 
     # --- dynamic content ------------------------------------------------------------------
     def _on_sar_changed(self, layer: QgsRasterLayer | None) -> None:
@@ -270,18 +346,21 @@ class DockForm(QWidget):
     def choices(self, output_dir: str = "") -> DockChoices:
         key = self.model_combo.currentData()
         use_file = key == WEIGHTS_ITEM
+        change = self.mode() == "change"
         return DockChoices(
-            model="" if use_file or key is None else key,
+            mode=self.mode(), model="" if use_file or key is None else key,
             weights=self.weights_widget.filePath().strip(), use_weights=use_file,
             device=self.device_combo.currentData() or "auto",
             enhance=self.enhance_combo.currentData() or "none",
             tile=self.tile_spin.value(), overlap=self.overlap_spin.value(),
             batch=self.batch_spin.value(), compile=self.compile_check.isChecked(),
-            distortion=self.distortion_box.isChecked(),
+            distortion=self._mask_wanted if change else self.distortion_box.isChecked(),
+            trust=self.trust_check.isChecked(),
             incidence=self.incidence_spin.value(), heading=self.heading_spin.value(),
             look=self.look_combo.currentText(), output_dir=output_dir)
 
     def set_choices(self, c: DockChoices) -> None:
+        self.mode_combo.setCurrentIndex(max(self.mode_combo.findData(c.mode), 0))
         if c.weights:
             self.weights_widget.setFilePath(c.weights)
         index = self.model_combo.findData(WEIGHTS_ITEM if c.use_weights else c.model)
@@ -295,10 +374,14 @@ class DockForm(QWidget):
         self.overlap_spin.setValue(c.overlap)
         self.batch_spin.setValue(c.batch)
         self.compile_check.setChecked(c.compile)
-        self.distortion_box.setChecked(c.distortion)
+        self._mask_wanted = c.distortion
+        if self.distortion_box.isCheckable():
+            self.distortion_box.setChecked(c.distortion)
+        self.trust_check.setChecked(c.trust)
         self.incidence_spin.setValue(c.incidence)
         self.heading_spin.setValue(c.heading)
         self.look_combo.setCurrentText(c.look)
         if c.output_dir:
             self.output_widget.setDefaultRoot(c.output_dir)
+            self.folder_widget.setDefaultRoot(c.output_dir)
         self._update_model_info()
