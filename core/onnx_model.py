@@ -123,10 +123,40 @@ def session_options(threads: int, optimization: str = "all", spinning: bool = Tr
     return options
 
 
-class OnnxPredictor:
+class PaddedPredictor:
     """``predict(sar, dem)`` on numpy: unit-scaled (B, C, H, W) and (B, 1, H, W) or None ->
     RGB (B, 3, H, W) float32 in [0, 1], any H and W (reflect-padded to the size multiple
-    and cropped back, as ``TranslationModel.predict`` does)."""
+    and cropped back, as ``TranslationModel.predict`` does). Subclasses run the exported
+    graph (inputs ``sar`` and ``dem``, output ``rgb``) with one engine or another."""
+
+    path: Path
+    spec: OnnxSpec
+
+    def _check_inputs(self, names: list[str]) -> None:
+        expected = ["sar", "dem"] if self.spec.uses_dem else ["sar"]
+        if names != expected:
+            raise WeightsError(f"{self.path} takes inputs {names}, not {expected}; export it "
+                               "with `sardine export`.")
+
+    def _run(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, sar: np.ndarray, dem: np.ndarray | None = None) -> np.ndarray:
+        height, width = sar.shape[-2:]
+        pads = pads_for(height, width, self.spec.size_multiple, self.spec.min_size)
+        feed = {"sar": _pad(sar, pads)}
+        if self.spec.uses_dem:
+            if dem is None:
+                raise InputError(f"Model '{self.spec.name}' fuses a DEM but none was given; "
+                                 "supply a DEM raster.")
+            feed["dem"] = _pad(dem, pads)
+        rgb = self._run(feed)
+        left, _, top, _ = pads
+        return np.clip(rgb[..., top:top + height, left:left + width], 0.0, 1.0)
+
+
+class OnnxPredictor(PaddedPredictor):
+    """The exported graph through an ONNX Runtime session."""
 
     def __init__(self, path: str | Path, spec: OnnxSpec, threads: int,
                  optimization: str = "all", providers: list[str] | None = None,
@@ -142,24 +172,10 @@ class OnnxPredictor:
             raise WeightsError(f"ONNX Runtime {ort.__version__} cannot load {self.path} "
                                f"({str(exc).strip()[:300]}); re-export it with `sardine "
                                "export` or update onnxruntime.") from None
-        names = [i.name for i in self.session.get_inputs()]
-        expected = ["sar", "dem"] if spec.uses_dem else ["sar"]
-        if names != expected:
-            raise WeightsError(f"{self.path} takes inputs {names}, not {expected}; export it "
-                               "with `sardine export`.")
+        self._check_inputs([i.name for i in self.session.get_inputs()])
 
-    def __call__(self, sar: np.ndarray, dem: np.ndarray | None = None) -> np.ndarray:
-        height, width = sar.shape[-2:]
-        pads = pads_for(height, width, self.spec.size_multiple, self.spec.min_size)
-        feed = {"sar": _pad(sar, pads)}
-        if self.spec.uses_dem:
-            if dem is None:
-                raise InputError(f"Model '{self.spec.name}' fuses a DEM but none was given; "
-                                 "supply a DEM raster.")
-            feed["dem"] = _pad(dem, pads)
-        rgb = self.session.run(["rgb"], feed)[0]
-        left, _, top, _ = pads
-        return np.clip(rgb[..., top:top + height, left:left + width], 0.0, 1.0)
+    def _run(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        return self.session.run(["rgb"], feed)[0]
 
 
 def _pad(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarray:

@@ -13,6 +13,7 @@ import os
 import subprocess
 
 from conftest import SARDINE
+from sardine.core.onnx_engines import ONNX_ENGINES
 
 POSITIVE = ("model_mp_per_s", "io_mp_per_s", "translate_mp_per_s", "efficiency",
             "memory_growth", "train_samples_per_s", "model_limit_mp_per_s",
@@ -59,6 +60,12 @@ def test_bench_quick_json(tmp_path):
         assert ort["max_abs_diff_vs_torch"] < 1e-3
         assert all(_positive(v) for v in ort["options_model_mp_per_s"].values())
         assert set(ort["peak_rss_mb"]) == {str(small), str(large)}
+    if ONNX_ENGINES["openvino"].available() and ort is not None:  # the same for OpenVINO
+        ov = result["openvino"]
+        for key in ("model_mp_per_s", "translate_mp_per_s", "speedup_model",
+                    "speedup_translate"):
+            assert _positive(ov[key]), (key, ov[key])
+        assert set(ov["peak_rss_mb"]) == {str(small), str(large)}
     assert list(work.iterdir()) == []  # nothing written to the working directory
     # temporary rasters and weights cleaned up (torch may leave its own caches there)
     assert [p for p in scratch.iterdir() if p.name.startswith("sardine")] == []
@@ -82,3 +89,22 @@ def test_child_peak_is_its_own_not_the_parents():
     assert own < 500, own  # a Python that imported the bench module, not the parent
     if sys.platform.startswith("linux"):
         assert inherited > own  # the quirk this guards against is real here
+
+
+def test_bundled_weights_with_every_runtime(tmp_path):
+    """The comparison users care about: the bundled weights with each installed runtime
+    (here on a small scene and tiles; ``sardine bench`` uses the sample scene)."""
+    import pytest
+    from sardine.training.bench.runtimes import bundled_comparison, installed_engines
+    from support import make_scene
+
+    if not installed_engines():
+        pytest.skip("no ONNX engine installed")
+    sar, dem = make_scene(tmp_path, 128)
+    figures = bundled_comparison(tmp_path, rounds=1, tile=128, batch=1, repeats=1, sar=sar,
+                                 dem=dem)
+    runtimes = {"torch", *(e.runtime for e in installed_engines())}
+    for key in ("model_mp_per_s", "speedup_model", "translate_seconds", "speedup_translate"):
+        assert set(figures[key]) == runtimes and all(map(_positive, figures[key].values()))
+    assert figures["speedup_model"]["torch"] == 1.0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dem.tif", "sar.tif"]

@@ -10,7 +10,8 @@ import rasterio
 import torch
 from sardine.core.models import build_model
 from sardine.core.normalization import Normalization
-from sardine.core.onnx_model import OnnxPredictor, read_onnx_metadata
+from sardine.core.onnx_engines import ONNX_ENGINES
+from sardine.core.onnx_model import read_onnx_metadata
 from sardine.core.translate import TranslateParams, read_model_info, translate
 from sardine.core.weights import WeightsMetadata, save_weights
 from sardine.training.export_onnx import export_onnx
@@ -47,15 +48,17 @@ def test_every_registered_family_round_trips(tmp_path):
         report = export_onnx(weights)
         assert report.path == weights.with_suffix(".onnx") and report.max_abs_diff <= 1e-4
         meta = read_onnx_metadata(report.path)
-        predictor = OnnxPredictor(report.path, meta.spec, threads=1)
         gen = torch.Generator().manual_seed(3)
         sar = torch.rand(1, model.spec.sar_channels, 45, 70, generator=gen)  # odd: padded
         dem = torch.rand(1, 1, 45, 70, generator=gen)
         with torch.inference_mode():
             expected = model.predict(sar, dem).numpy()
-        got = predictor(sar.numpy(), dem.numpy())
-        assert got.shape == expected.shape, name
-        assert np.abs(got - expected).max() < 1e-3, name
+        for engine in ONNX_ENGINES.values():  # every engine that runs the exported file
+            if not engine.available():
+                continue
+            got = engine.make(report.path, meta.spec, 1, None)(sar.numpy(), dem.numpy())
+            assert got.shape == expected.shape, (name, engine.runtime)
+            assert np.abs(got - expected).max() < 1e-3, (name, engine.runtime)
 
 
 def test_metadata_survives_export(tmp_path):
@@ -76,7 +79,7 @@ def test_metadata_survives_export(tmp_path):
     assert json.loads(props["sardine.metrics"]) == {"ssim": 0.42}
     assert props["sardine.pixel_size_m"] == "20"
     assert {i.name for i in onnx.load(str(out)).graph.input} == {"sar", "dem"}
-    info = read_model_info(str(out))
+    info = read_model_info(str(out), runtime="onnxruntime")
     assert info.runtime == "onnxruntime" and info.name == "sardinet-late" and info.uses_dem
 
 
@@ -89,7 +92,7 @@ def test_export_refuses_a_wrong_suffix_and_leaves_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.safetensors"]
 
 
-def test_cli_export_then_translate_with_both_runtimes(tmp_path, cli):
+def test_cli_export_then_translate_with_every_runtime(tmp_path, cli):
     folder = tmp_path / "scene"
     folder.mkdir()
     sar, dem = make_scene(folder, 160)
@@ -97,7 +100,8 @@ def test_cli_export_then_translate_with_both_runtimes(tmp_path, cli):
     proc = cli("export", "--weights", str(weights), check=True)
     assert "equals PyTorch's within" in proc.stdout
     outs = {}
-    for runtime in ("torch", "onnxruntime"):
+    runtimes = ["torch", *(e.runtime for e in ONNX_ENGINES.values() if e.available())]
+    for runtime in runtimes:
         params = TranslateParams(sar_path=sar, dem_path=dem, model=str(weights), tile=128,
                                  overlap=32, out_path=tmp_path / f"{runtime}.tif",
                                  device="cpu", runtime=runtime)
@@ -106,9 +110,10 @@ def test_cli_export_then_translate_with_both_runtimes(tmp_path, cli):
             outs[runtime] = src.read().astype(int)
             tags = json.loads(src.tags()["SARDINE_PARAMETERS"])
         assert tags["runtime"] == runtime
-    assert np.abs(outs["torch"] - outs["onnxruntime"]).max() <= 1  # 8-bit rounding only
+    for runtime in runtimes[1:]:
+        assert np.abs(outs["torch"] - outs[runtime]).max() <= 1, runtime  # 8-bit rounding
     # auto picks the exported twin; a stale twin (source changed) is not used
     auto = read_model_info(str(weights))
-    assert auto.runtime == "onnxruntime" and auto.weights_path.suffix == ".onnx"
+    assert auto.runtime == runtimes[1] and auto.weights_path.suffix == ".onnx"
     save_tiny(weights, "sardinet-late", pixel_size_m=20.0)  # retrained: the twin is stale
     assert read_model_info(str(weights)).runtime == "torch"

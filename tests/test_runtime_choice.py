@@ -1,12 +1,15 @@
-"""``--runtime auto|torch|onnxruntime``: which runtime runs which file, and the errors when
-the asked one cannot."""
+"""``--runtime auto|torch|onnxruntime|openvino``: which runtime runs which file, and the
+errors when the asked one cannot."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import pytest
 from sardine.core.errors import InputError, MissingDependencyError
+from sardine.core.onnx_engines import ONNX_ENGINES
 from sardine.core.translate import runtime
+from sardine.core.translate.params import RUNTIMES
 from sardine.core.translate.runtime import choose_runtime
 from support import save_tiny
 
@@ -22,18 +25,37 @@ def pair(tmp_path_factory):
     return weights, export_onnx(weights).path
 
 
-def test_auto_prefers_onnxruntime_and_its_twin(pair, monkeypatch):
+def _installed(monkeypatch, *names: str) -> None:
+    """As if only the ONNX engines ``names`` were installed."""
+    for name, engine in ONNX_ENGINES.items():
+        monkeypatch.setitem(ONNX_ENGINES, name,
+                            replace(engine, available=lambda found=name in names: found))
+
+
+def test_every_runtime_is_torch_or_a_registered_onnx_engine():
+    assert set(RUNTIMES) == {"auto", "torch", *ONNX_ENGINES}
+
+
+def test_auto_prefers_openvino_then_onnxruntime_and_the_twin(pair, monkeypatch):
     weights, onnx = pair
     monkeypatch.setattr(runtime, "nvidia_driver_present", lambda: False)
-    assert choose_runtime(weights) == ("onnxruntime", onnx)
-    assert choose_runtime(onnx) == ("onnxruntime", onnx)
+    _installed(monkeypatch, "openvino", "onnxruntime")
+    assert choose_runtime(weights) == ("openvino", onnx)
+    assert choose_runtime(onnx) == ("openvino", onnx)
+    assert choose_runtime(weights, "onnxruntime") == ("onnxruntime", onnx)
     assert choose_runtime(onnx, "torch") == ("torch", weights)
     assert choose_runtime(weights, "auto", "cuda") == ("torch", weights)  # GPU: PyTorch
+    _installed(monkeypatch, "onnxruntime")
+    assert choose_runtime(weights) == ("onnxruntime", onnx)
+    with pytest.raises(MissingDependencyError, match="openvino==2026.4.1"):
+        choose_runtime(onnx, "openvino")
+    with pytest.raises(InputError, match="OpenVINO runs on the CPU here"):
+        choose_runtime(onnx, "openvino", "cuda")
 
 
-def test_auto_falls_back_to_torch_without_onnxruntime(pair, monkeypatch):
+def test_auto_falls_back_to_torch_without_an_onnx_engine(pair, monkeypatch):
     weights, onnx = pair
-    monkeypatch.setattr(runtime, "onnxruntime_available", lambda: False)
+    _installed(monkeypatch)
     assert choose_runtime(weights) == ("torch", weights)
     assert choose_runtime(onnx) == ("torch", weights)
     with pytest.raises(MissingDependencyError, match="onnxruntime==1.23.2"):
@@ -48,7 +70,7 @@ def test_refusals_name_the_fix(pair, tmp_path):
     lone_onnx = shutil.copy(onnx, tmp_path / "lone.onnx")
     with pytest.raises(InputError, match="--runtime onnxruntime"):
         choose_runtime(lone_onnx, "torch")
-    with pytest.raises(InputError, match="auto, torch, onnxruntime"):
+    with pytest.raises(InputError, match="auto, torch, onnxruntime, openvino"):
         choose_runtime(weights, "tensorrt")
 
 

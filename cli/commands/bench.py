@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ...core.onnx_engines import ONNX_ENGINES
+
 NAME = "bench"
 HELP = "measure translation speed against the model's and the I/O's own limits, and memory"
 
@@ -63,6 +65,7 @@ def _table(result: dict[str, Any]) -> list[str]:
         ("bench_seconds", f"{result['bench_seconds']:.0f}"),
     ]
     rows[-1:-1] = _onnx_rows(result.get("onnxruntime"), large)
+    rows[-1:-1] = _engine_rows(result, large)
     width = max(len(name) for name, _ in rows)
     return [f"{name:<{width}}  {value}" for name, value in rows]
 
@@ -85,6 +88,26 @@ def _onnx_rows(ort: dict[str, Any] | None, large: int) -> list[tuple[str, str]]:
         ("ort options", options),
         ("ort int8", f"{ort['int8_model_mp_per_s']:.3f} MP/s{cost}"),
     ]
+
+
+def _engine_rows(result: dict[str, Any], large: int) -> list[tuple[str, str]]:
+    """OpenVINO on the bench model, and every runtime on the bundled weights."""
+    rows = []
+    for runtime in ONNX_ENGINES:
+        figures = result.get(runtime) if runtime != "onnxruntime" else None
+        if figures:
+            rows += [(f"{runtime} model_mp_per_s", f"{figures['model_mp_per_s']:.3f}  "
+                      f"({figures['speedup_model']:.2f}x PyTorch)"),
+                     (f"{runtime} translate_mp_per_s", f"{figures['translate_mp_per_s']:.3f}  "
+                      f"({large}^2, {figures['speedup_translate']:.2f}x PyTorch)")]
+    bundled = result.get("bundled")
+    if bundled:
+        for key, label in (("speedup_model", "model alone"),
+                           ("speedup_translate", "sample scene")):
+            rows.append((f"bundled {label}", ", ".join(
+                f"{k} {v:.2f}x" for k, v in bundled[key].items() if k != "torch")
+                + f"  (vs PyTorch; {bundled['model']})"))
+    return rows
 
 
 def run(args: argparse.Namespace) -> int:

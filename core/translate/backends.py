@@ -1,7 +1,8 @@
-"""The model call of a run, for either runtime; the engine around it (tiles, blending,
+"""The model call of a run, for any runtime; the engine around it (tiles, blending,
 masks, outputs) is the same. PyTorch: device, channels_last, optional compile, OOM-halving
-``TileRunner`` and intra-op threads. ONNX Runtime: one CPU session (threads = usable cores)
-called on numpy batches. torch is imported only on the PyTorch path.
+``TileRunner`` and intra-op threads. An ONNX engine (OpenVINO, ONNX Runtime): one CPU
+model (threads = usable cores) called on numpy batches. torch is imported only on the
+PyTorch path.
 """
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from .cores import usable_cores
 from .model_info import LoadedModel, ModelInfo, load_model, load_onnx_model
 from .params import TranslateParams
 
-# Tiles per ONNX Runtime call when the user leaves it to us: as for PyTorch on CPU, one
+# Tiles per ONNX engine call when the user leaves it to us: as for PyTorch on CPU, one
 # 512^2 tile keeps every core busy, so a larger batch only holds more activations.
-ORT_BATCH = 2
+ONNX_BATCH = 2
 
 
 class BatchRunner:
@@ -53,9 +54,9 @@ def prepare(params: TranslateParams, info: ModelInfo, model: LoadedModel | None,
             feedback: Feedback) -> Backend:
     """Load (unless ``model`` is given) and wrap the model for the runtime of ``info``."""
     runtime = model.info.runtime if model is not None else info.runtime
-    if runtime == "onnxruntime":
-        return _onnxruntime(params, info, model, feedback)
-    return _torch(params, info, model, feedback)
+    if runtime == "torch":
+        return _torch(params, info, model, feedback)
+    return _onnx(runtime, params, info, model, feedback)
 
 
 def _torch(params: TranslateParams, info: ModelInfo, model: LoadedModel | None,
@@ -76,21 +77,24 @@ def _torch(params: TranslateParams, info: ModelInfo, model: LoadedModel | None,
     return Backend(loaded, runner, str(device), batch, torch_threads(device, params.threads))
 
 
-def _onnxruntime(params: TranslateParams, info: ModelInfo, model: LoadedModel | None,
-                 feedback: Feedback) -> Backend:
+def _onnx(runtime: str, params: TranslateParams, info: ModelInfo, model: LoadedModel | None,
+          feedback: Feedback) -> Backend:
+    from ..onnx_engines import ONNX_ENGINES
+
+    label = ONNX_ENGINES[runtime].label
     cuda = params.device == "cuda"
     if model is None:
         if info.weights_path is None:
-            raise ValueError("ONNX Runtime runs a weights file; this model has none.")
+            raise ValueError(f"{label} runs a weights file; this model has none.")
         providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if cuda else None
-        model = load_onnx_model(info.weights_path, params.threads or usable_cores(),
+        model = load_onnx_model(info.weights_path, params.threads or usable_cores(), runtime,
                                 providers=providers)
     if params.compile:
-        feedback.warning("--compile applies to PyTorch only; ONNX Runtime optimises the "
-                         "graph itself, so it is ignored.")
+        feedback.warning(f"--compile applies to PyTorch only; {label} optimises the graph "
+                         "itself, so it is ignored.")
     if params.precision in ("bf16", "fp16"):
-        feedback.warning(f"--precision {params.precision} applies to PyTorch on CUDA; ONNX "
-                         "Runtime runs in float32.")
-    batch = params.batch or ORT_BATCH
-    where = "CUDA (ONNX Runtime)" if cuda else "CPU (ONNX Runtime)"
+        feedback.warning(f"--precision {params.precision} applies to PyTorch on CUDA; "
+                         f"{label} runs in float32.")
+    batch = params.batch or ONNX_BATCH
+    where = f"{'CUDA' if cuda else 'CPU'} ({label})"
     return Backend(model, BatchRunner(model.predict, batch), where, batch, nullcontext())

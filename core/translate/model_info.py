@@ -32,7 +32,7 @@ class ModelInfo:
     weights_path: Path | None = None
     sha256: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
-    runtime: str = "torch"  # or "onnxruntime": what runs weights_path
+    runtime: str = "torch"  # or an ONNX engine's name (core.onnx_engines): what runs the file
 
 
 @dataclass
@@ -67,7 +67,7 @@ def read_model_info(name_or_path: str, runtime: str = "auto", device: str = "aut
     """Model facts from a weights file's header (no tensors read), for the file that the
     chosen runtime reads (see ``runtime.choose_runtime``)."""
     runtime, path = choose_runtime(resolve_weights(name_or_path), runtime, device)
-    if runtime == "onnxruntime":
+    if runtime != "torch":
         from ..onnx_model import read_onnx_metadata
 
         onnx = read_onnx_metadata(path)
@@ -98,16 +98,17 @@ def _info(spec, meta, path: Path, sha256: str | None, runtime: str = "torch") ->
                      runtime=runtime)
 
 
-def load_onnx_model(path: str | Path, threads: int, optimization: str = "all",
+def load_onnx_model(path: str | Path, threads: int, runtime: str = "onnxruntime",
                     providers: list[str] | None = None) -> LoadedModel:
-    """An ONNX Runtime session on checked ONNX weights, wrapped for the engine."""
-    from ..onnx_model import OnnxPredictor, read_onnx_metadata
+    """Checked ONNX weights loaded by the ONNX engine ``runtime``, wrapped for the engine."""
+    from ..onnx_engines import ONNX_ENGINES
+    from ..onnx_model import read_onnx_metadata
     from ..weights import sha256_of
 
     path = Path(path)
     onnx = read_onnx_metadata(path)
-    info = _info(onnx.spec, onnx.weights, path, sha256=sha256_of(path), runtime="onnxruntime")
-    predictor = OnnxPredictor(path, onnx.spec, threads, optimization, providers)
+    info = _info(onnx.spec, onnx.weights, path, sha256=sha256_of(path), runtime=runtime)
+    predictor = ONNX_ENGINES[runtime].make(path, onnx.spec, threads, providers)
     return LoadedModel(info=info, predict=predictor)
 
 

@@ -15,7 +15,7 @@ from ..geometry import LOOKS
 ENHANCEMENTS = ("none", "laplacian", "wiener")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
-RUNTIMES = ("auto", "torch", "onnxruntime")  # see runtime.choose_runtime
+RUNTIMES = ("auto", "torch", "onnxruntime", "openvino")  # see runtime.choose_runtime
 # option -> (minimum, maximum) a front end may offer; the checks in preflight enforce them.
 __all__ = ["DEVICES", "ENHANCEMENTS", "LIMITS", "LOOKS", "PRECISIONS", "RUNTIMES",
            "TranslateParams", "TranslateResult", "default"]
@@ -49,7 +49,7 @@ class TranslateParams:
     threads: int | None = None  # torch intra-op threads on CPU; None: the usable cores
     channels_last: bool = True  # NHWC tensors (faster convolutions on most devices)
     compile: bool = False  # torch.compile the model: faster per tile, ~20 s to compile
-    runtime: str = "auto"  # auto (ONNX Runtime if it and an .onnx exist) | torch | onnxruntime
+    runtime: str = "auto"  # auto: OpenVINO or ONNX Runtime when installed and an .onnx exists
 
 
 def default(name: str) -> Any:

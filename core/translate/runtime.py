@@ -1,10 +1,12 @@
-"""Which runtime runs the model, and from which file: ``--runtime auto|torch|onnxruntime``.
+"""Which runtime runs the model, and from which file:
+``--runtime auto|torch|onnxruntime|openvino``.
 
-auto: ONNX Runtime when it is installed and the weights are an ``.onnx`` file or have an
-exported ``.onnx`` twin beside them (same name, recorded source checksum matching), since
-it is 2 to 3 times faster on CPU (docs/PERFORMANCE.md); PyTorch when a CUDA GPU is asked
-for or present (PyTorch remains the GPU path), or when ONNX Runtime or the twin is
-missing. Deciding never imports torch unless PyTorch could be the answer.
+auto: an ONNX engine (OpenVINO, else ONNX Runtime: ``core.onnx_engines``) when one is
+installed and the weights are an ``.onnx`` file or have an exported ``.onnx`` twin beside
+them (same name, recorded source checksum matching), since they are 1.7 to 2.6 times
+faster on CPU (docs/PERFORMANCE.md); PyTorch when a CUDA GPU is asked for or present
+(PyTorch remains the GPU path), or when no ONNX engine or twin is there. Deciding never
+imports torch unless PyTorch could be the answer.
 """
 from __future__ import annotations
 
@@ -14,14 +16,8 @@ import shutil
 from pathlib import Path
 
 from ..errors import InputError, MissingDependencyError, SardineError
-from ..onnx_model import (
-    ORT_REQUIREMENT,
-    import_onnxruntime,
-    is_onnx,
-    onnxruntime_available,
-    read_onnx_metadata,
-    twin,
-)
+from ..onnx_engines import FALLBACK, ONNX_ENGINES, preferred_engine
+from ..onnx_model import import_onnxruntime, is_onnx, read_onnx_metadata, twin
 from ..onnx_scan import ONNX_SUFFIX
 from ..weights import WEIGHTS_SUFFIX, sha256_of
 from .params import RUNTIMES
@@ -79,11 +75,15 @@ def choose_runtime(path: Path, runtime: str = "auto", device: str = "auto"
     else:
         onnx, torch_file = None, path
     if runtime == "auto":
-        if onnxruntime_available() and not _wants_gpu(device):
+        best = preferred_engine()
+        if best is not None and not _wants_gpu(device):
             onnx = onnx or _matching_twin(path)
             if onnx is not None:
-                return "onnxruntime", onnx
-        runtime = "torch" if torch_file is not None and torch_available() else "onnxruntime"
+                return best.runtime, onnx
+        if torch_file is not None and torch_available():
+            runtime = "torch"
+        else:
+            runtime = best.runtime if best is not None else FALLBACK
     if runtime == "torch":
         if torch_file is None:
             raise InputError(f"PyTorch cannot run the ONNX file {path.name} and no "
@@ -93,7 +93,11 @@ def choose_runtime(path: Path, runtime: str = "auto", device: str = "auto"
             raise MissingDependencyError(f"{TORCH_HINT}, or export the weights once with "
                                          "`sardine export` and run them with ONNX Runtime.")
         return "torch", torch_file
+    engine = ONNX_ENGINES[runtime]
     if device == "cuda":
+        if not engine.cuda:
+            raise InputError(f"{engine.label} runs on the CPU here; use --runtime torch for "
+                             "the GPU, or --device cpu.")
         ort = import_onnxruntime()
         if "CUDAExecutionProvider" not in ort.get_available_providers():
             raise InputError("--device cuda with ONNX Runtime needs the onnxruntime-gpu "
@@ -104,10 +108,11 @@ def choose_runtime(path: Path, runtime: str = "auto", device: str = "auto"
         raise InputError(f"There is no ONNX file for {path.name}; export one with `sardine "
                          f"export --weights {path}` (writes {path.with_suffix(ONNX_SUFFIX).name})"
                          ", or use --runtime torch.")
-    if not onnxruntime_available():
+    if not engine.available():
         raise MissingDependencyError(
-            f"{path.name} can only run with ONNX Runtime here, which is not installed "
+            f"{path.name} can only run with {engine.label} here, which is not installed "
             + ("(and neither is PyTorch)" if not torch_available() else "")
-            + f"; install it with `python -m pip install {ORT_REQUIREMENT}` (in QGIS: the "
-            "Install button of the Sardine dock).")
-    return "onnxruntime", onnx
+            + f"; install it with `python -m pip install {engine.requirement}`"
+            + (" (in QGIS: the Install button of the Sardine dock)." if runtime == FALLBACK
+               else ", or use --runtime auto."))
+    return runtime, onnx

@@ -30,6 +30,7 @@ from .measure import io_throughput, model_throughput, train_throughput
 from .memory import translate_in_subprocess
 from .onnx import available as onnx_available
 from .onnx import run_onnx_bench
+from .runtimes import bundled_comparison, engine_figures, installed_engines
 
 TRAIN_BATCH = 24  # the paper's batch size
 HALF_WIDTHS = {"conditioning_widths": (48, 128), "encoder_widths": (128, 256),
@@ -195,6 +196,7 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
                 profile.model_repeats, {"model_mp_per_s": result["model_mp_per_s"],
                                         "translate_mp_per_s": runs[large]["mp_per_s"]}, log,
                 quality=profile.name != "tiny")
+            _other_engines(result, profile, folder, scenes, runs[large]["mp_per_s"], log)
         result["train_samples_per_s"] = None
         if options.train:
             log(f"Training step: batch {TRAIN_BATCH} x {profile.train_patch}^2")
@@ -211,6 +213,24 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
         result["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     result["bench_seconds"] = time.perf_counter() - started
     return result
+
+
+def _other_engines(result: dict[str, Any], profile: Profile, folder: Path,
+                   scenes: dict[int, tuple[Path, Path]], torch_translate: float,
+                   log: Callable[[str], None]) -> None:
+    """ONNX engines besides ONNX Runtime on the exported bench model (``run_onnx_bench``
+    wrote it), then every runtime on the bundled weights (not in the tiny profile)."""
+    onnx = folder / "bench-model.onnx"
+    for engine in installed_engines():
+        if engine.runtime == "onnxruntime":
+            continue
+        log(f"{engine.label}: model alone and whole translate path")
+        result[engine.runtime] = engine_figures(
+            engine, onnx, scenes, folder, profile.tile, profile.overlap, profile.batch,
+            profile.model_repeats, {"model_mp_per_s": result["model_mp_per_s"],
+                                    "translate_mp_per_s": torch_translate})
+    if profile.name != "tiny":
+        result["bundled"] = bundled_comparison(folder, log=log)
 
 
 def _efficiency(result: dict[str, Any], profile: Profile, size: int, multiple: int) -> None:
