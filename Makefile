@@ -32,8 +32,11 @@ typecheck: setup
 # with its own QGIS: most tests use one core, so two of them fill a 2-core machine
 # (3.5 instead of 5.5 minutes).
 TEST_WORKERS ?= 2
+# The Install-button wheels fetched by setup (an offline pip run in the tests).
 test: lint typecheck
-	@tmp=$$(mktemp -d) && $(VENV)/bin/pytest -c pyproject.toml --rootdir "$$tmp" tests -q \
+	@tmp=$$(mktemp -d) && \
+	  SARDINE_WHEELHOUSE=$$( [ -d $(VENV)/wheelhouse ] && echo "$(CURDIR)/$(VENV)/wheelhouse" ) \
+	  $(VENV)/bin/pytest -c pyproject.toml --rootdir "$$tmp" tests -q \
 	  -n $(TEST_WORKERS); rc=$$?; rm -rf "$$tmp"; exit $$rc
 
 package: setup

@@ -12,10 +12,10 @@ import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.onnx_model import ORT_REQUIREMENT
 from .installer import InstallPlan, plan_install, qgis_python
 
 BASE = ("rasterio", "scipy")
-ORT_REQUIREMENT = "onnxruntime==1.23.2"
 # import name -> pip requirement (pinned: see installer.py)
 REQUIRED: dict[str, str] = {
     "rasterio": "rasterio==1.4.4",

@@ -24,6 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.onnx_model import ORT_REQUIREMENT
 from ..core.translate.runtime import nvidia_driver_present
 
 TARGET_FOLDER = "sardine-packages"
@@ -32,7 +33,7 @@ PYPI_INDEX = "https://pypi.org/simple"
 
 # Pinned to the versions Sardine is tested with (requirements.txt); dependencies listed
 # explicitly because pip runs with --no-deps (numpy and GDAL stay QGIS's own).
-ONNXRUNTIME = ("onnxruntime==1.23.2", "flatbuffers==25.12.19", "protobuf==7.36.2",
+ONNXRUNTIME = (ORT_REQUIREMENT, "flatbuffers==25.12.19", "protobuf==7.36.2",
                "coloredlogs==15.0.1", "humanfriendly==10.0", "sympy==1.14.0",
                "mpmath==1.3.0", "packaging==26.4")
 TORCH = ("torch==2.13.0", "safetensors==0.8.0", "filelock==4.3.1",

@@ -31,6 +31,12 @@ echo "setup: installing pinned Python requirements"
 # this wheel; we read them as data (lmdb, pyarrow) and need none of its own dependencies.
 .venv/bin/python -m pip install -q --no-deps configilm==0.7.1 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e . 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -c "import torch, rasterio, safetensors, scipy, onnxruntime, onnx, qgis.core" \
+# The wheels the dock's Install button installs for QGIS's Python (processing/installer.py),
+# kept locally so a test runs that real pip command offline (tests/test_install_panel.py).
+wheels=$(.venv/bin/python -c "from sardine.processing.installer import ONNXRUNTIME; print(' '.join(ONNXRUNTIME))")
+# shellcheck disable=SC2086
+.venv/bin/python -m pip download -q --no-deps --only-binary=:all: -d .venv/wheelhouse $wheels 2>&1 \
+  | grep -v "^WARNING: Location" || echo "setup: the Install-button wheels were not fetched; that test will be skipped"
+.venv/bin/python -c "import torch, rasterio, safetensors, scipy, onnxruntime, onnx, openvino, qgis.core" \
   || { echo "setup: the environment is incomplete (see the errors above)"; exit 1; }
 echo "setup: done"
