@@ -29,8 +29,9 @@ CHANGE_DESCRIPTIONS = (
 
 @dataclass
 class LayerInputs:
-    """Everything on ``grid``: SAR readers (pre, then post) in dB, optical files (pre, post;
-    empty for a plain translation), the DEM reader and the distortion codes file."""
+    """Everything on ``grid``: SAR readers (pre, then post) in dB, the translations (pre,
+    post; the one translation for a plain run's trust layer), the DEM reader and the
+    distortion codes file."""
 
     grid: RasterGrid
     sar: list[GridReader]
@@ -41,7 +42,10 @@ class LayerInputs:
 
 
 def _float_profile(grid: RasterGrid, count: int) -> dict:
-    return grid.profile(dtype="float32", count=count, nodata=float("nan"))
+    """ZSTD level 1: float bands of noisy measures barely compress, and DEFLATE at its
+    default level cost a fifth of the change pass (measured, docs/CHANGE.md)."""
+    return grid.profile(dtype="float32", count=count, nodata=float("nan"), compress="zstd",
+                        zstd_level=1)
 
 
 def _describe(dst, descriptions: tuple[str, ...], tags: Mapping[str, str]) -> None:
@@ -56,10 +60,10 @@ def write_layers(inputs: LayerInputs, trust_out: Path, change_out: Path | None,
     """trust.tif (and change.tif when two SAR images and two optical images are given)."""
     grid = inputs.grid
     trust_desc = BAND_DESCRIPTIONS if inputs.dem is not None else (
-        BAND_DESCRIPTIONS[0], BAND_DESCRIPTIONS[1] + NO_DEM_NOTE, BAND_DESCRIPTIONS[2])
+        BAND_DESCRIPTIONS[0], BAND_DESCRIPTIONS[1] + NO_DEM_NOTE, *BAND_DESCRIPTIONS[2:])
     windows = list(blocks(grid))
     with ExitStack() as stack:
-        trust_dst = stack.enter_context(rasterio.open(trust_out, "w", **_float_profile(grid, 3)))
+        trust_dst = stack.enter_context(rasterio.open(trust_out, "w", **_float_profile(grid, len(trust_desc))))
         _describe(trust_dst, trust_desc, tags)
         change_dst = None
         if change_out is not None:
@@ -87,14 +91,14 @@ def _block(inputs: LayerInputs, window: Window, optical: list, codes_src, with_c
     dem = inputs.dem.read(window)[0] if inputs.dem is not None else None
     codes = codes_src.read(1, window=window) if codes_src is not None else None
     valid = valid_big[inner]
+    lab = [metrics.srgb_to_lab(src.read([1, 2, 3], window=big)) for src in optical]
     trust = trust_bands(codes, [s[(slice(None), *inner)] for s in smoothed], dem, inputs.norm,
-                        valid)
+                        valid, [image[(slice(None), *inner)] for image in lab])
     if not with_change:
         return trust, None
-    rgb = [src.read([1, 2, 3], window=big) for src in optical]
     seen = np.logical_and.reduce([src.dataset_mask(window=big) > 0 for src in optical])
     both = valid_big & seen
-    d_e = metrics.delta_e(rgb[0], rgb[1], both)
+    d_e = metrics.delta_e_lab(lab[0], lab[1], both)
     ratio = np.stack([metrics.log_ratio(a, b) for a, b in zip(smoothed[0], smoothed[1],
                                                               strict=True)])
     ratio[:, ~both] = np.nan
@@ -103,10 +107,10 @@ def _block(inputs: LayerInputs, window: Window, optical: list, codes_src, with_c
     return trust, change.astype(np.float32)
 
 
-def write_trust(grid: RasterGrid, sar: GridReader, dem: GridReader | None,
+def write_trust(grid: RasterGrid, sar: GridReader, optical: Path, dem: GridReader | None,
                 distortion: Path | None, norm: Normalization, out: Path,
                 progress: Callable[[float], None], check_cancelled: Callable[[], None],
                 tags: Mapping[str, str]) -> None:
-    """The trust layer of a plain translation (one SAR image)."""
-    write_layers(LayerInputs(grid, [sar], [], dem, distortion, norm), out, None, progress,
+    """The trust layer of a plain translation (one SAR image and its translation)."""
+    write_layers(LayerInputs(grid, [sar], [optical], dem, distortion, norm), out, None, progress,
                  check_cancelled, tags)

@@ -57,11 +57,24 @@ def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
 def delta_e(pre_rgb: np.ndarray, post_rgb: np.ndarray, valid: np.ndarray,
             radius: int = OPTICAL_RADIUS) -> np.ndarray:
     """CIE76 colour difference of the box-averaged CIELAB colours; NaN where invalid."""
-    pre, post = srgb_to_lab(pre_rgb), srgb_to_lab(post_rgb)
-    diff = np.stack([box_mean(post[i], valid, radius) - box_mean(pre[i], valid, radius)
-                     for i in range(3)])
-    out = np.sqrt((diff * diff).sum(axis=0))
-    out[~valid] = np.nan
+    return delta_e_lab(srgb_to_lab(pre_rgb), srgb_to_lab(post_rgb), valid, radius)
+
+
+def delta_e_lab(pre_lab: np.ndarray, post_lab: np.ndarray, valid: np.ndarray,
+                radius: int = OPTICAL_RADIUS) -> np.ndarray:
+    """``delta_e`` of CIELAB images already converted. The box mean is linear and both
+    images share ``valid``, so the mean of the difference is the difference of the means:
+    one filter per channel and one for the weights, not two each."""
+    size = 2 * radius + 1
+    weight = ndimage.uniform_filter(valid.astype(np.float32), size, mode="nearest")
+    squared = np.zeros(valid.shape, np.float32)
+    for pre, post in zip(pre_lab, post_lab, strict=True):
+        total = ndimage.uniform_filter(np.where(valid, post - pre, 0.0).astype(np.float32),
+                                       size, mode="nearest")
+        squared += total * total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.sqrt(squared) / weight
+    out[(weight < 1e-4) | ~valid] = np.nan
     return out
 
 

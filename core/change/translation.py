@@ -45,7 +45,8 @@ def translate_with_trust(params: TranslateParams, trust_out: str | Path,
             dem = (readers.enter_context(GridReader(plan.dem_path, grid, (1,),
                                                     Resampling.bilinear))
                    if plan.dem_path is not None else None)
-            write_trust(grid, sar, dem, plan.distortion_path, plan.model.normalization, tmp,
+            write_trust(grid, sar, result.out_path, dem, plan.distortion_path,
+                        plan.model.normalization, tmp,
                         _fraction(feedback, TRANSLATION_SHARE, 100.0), feedback.check_cancelled,
                         tags)
         feedback.check_cancelled()
