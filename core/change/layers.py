@@ -63,7 +63,8 @@ def write_layers(inputs: LayerInputs, trust_out: Path, change_out: Path | None,
         BAND_DESCRIPTIONS[0], BAND_DESCRIPTIONS[1] + NO_DEM_NOTE, *BAND_DESCRIPTIONS[2:])
     windows = list(blocks(grid))
     with ExitStack() as stack:
-        trust_dst = stack.enter_context(rasterio.open(trust_out, "w", **_float_profile(grid, len(trust_desc))))
+        trust_dst = stack.enter_context(
+            rasterio.open(trust_out, "w", **_float_profile(grid, len(trust_desc))))
         _describe(trust_dst, trust_desc, tags)
         change_dst = None
         if change_out is not None:
