@@ -19,6 +19,7 @@ from ..grid import RasterGrid
 from ..normalization import looks_linear
 from ..raster_io import open_raster
 from ..translate import TranslateParams, translate, validate
+from ..translate.cores import usable_cores
 from ..translate.sampling import sample_sar
 from ..version import __version__
 from .background import BackgroundMask
@@ -133,6 +134,6 @@ def _run(params: ChangeParams, pre: Path, post: Path, out_dir: Path, feedback: F
             inputs = LayerInputs(grid, sar, [tmp["pre_optical"], tmp["post_optical"]], dem,
                                  dist, norm)
             write_layers(inputs, tmp["trust"], tmp["change"], _fraction(feedback, 85.0, 100.0),
-                         feedback.check_cancelled, tags)
+                         feedback.check_cancelled, tags, params.threads or usable_cores())
         feedback.check_cancelled()
     return {**finals, "_grid": grid}

@@ -16,6 +16,7 @@ from rasterio.enums import Resampling
 from ..atomic import atomic_output, check_output_path, scratch_file
 from ..feedback import Feedback
 from ..translate import TranslateParams, TranslateResult, translate, validate
+from ..translate.cores import usable_cores
 from ..version import __version__
 from .background import BackgroundMask
 from .layers import write_trust
@@ -59,7 +60,7 @@ def translate_with_trust(params: TranslateParams, trust_out: str | Path,
             write_trust(grid, sar, result.out_path, dem, plan.distortion_path,
                         plan.model.normalization, tmp,
                         _fraction(feedback, TRANSLATION_SHARE, 100.0), feedback.check_cancelled,
-                        tags)
+                        tags, params.threads or usable_cores())
         feedback.check_cancelled()
     feedback.progress(100.0)
     if run_params is not params:
