@@ -86,7 +86,7 @@ def measure_scene(scene: Path, model: str, work: Path, threads: int | None,
            for name, v in candidates.items()}
     return {"scene": scene.name, "spearman": rho, "mean_error": round(float(e.mean()), 2),
             "low_trust_fraction": round(float((trust[0][ok] < 0.5).mean()), 4),
-            "_fit": (e, np.hypot(lab[1], lab[2])[ok][pick], lab[0][ok][pick])}
+            "samples": (e, np.hypot(lab[1], lab[2])[ok][pick], lab[0][ok][pick])}
 
 
 def _scene_geometry(scene: Path) -> dict:
@@ -124,7 +124,7 @@ def evaluate_trust(train_seeds: Sequence[int], test_seeds: Sequence[int], model:
                 scene = work / f"seed{seed}"
                 write_scene(simulate_scene(SceneSpec(size=size, seed=seed)), scene)
                 row = measure_scene(scene, model, work, threads, spread)
-                fit = row.pop("_fit")
+                fit = row.pop("samples")
                 if split == "train":
                     samples.append(fit)
                 report[split].append({"seed": seed, **row})
