@@ -30,7 +30,7 @@ DISTORTION_TRUST = {NONE: 1.0, FORESHORTENING: 0.9, LAYOVER: 0.0, SHADOW: 0.0, N
 # simulated training seeds 10-13, 512^2; refit with ``sardine evaluate-trust``).
 COLOUR_ERROR_COEF = (5.0, 0.474, 0.208)
 COLOUR_ERROR_GOOD = 10.0  # expected CIELAB error at or below which the colour part is 1
-COLOUR_ERROR_BAD = 40.0  # ... at or above which it is 0
+COLOUR_ERROR_BAD = 60.0  # ... at or above which it is 0 (about the training maximum)
 BAND_DESCRIPTIONS = (
     "trust: distortion x domain x colour component (0 do not trust .. 1)",
     "distortion component: none 1, foreshortening 0.9, layover/shadow/no height 0",
