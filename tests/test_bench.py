@@ -3,7 +3,8 @@
 Uses the hidden ``--tiny`` profile (toy rasters and model widths) so the test stays fast;
 it goes through the same code as ``--quick`` and the full run: generated rasters with the
 DEM in EPSG:4326, the model alone, the identity-model I/O run, ``translate`` in fresh
-processes for peak memory, and a training step. No timing is asserted.
+processes for peak memory, the change view and trust layer against one translation, and a
+training step. No timing is asserted (beyond change costing more than one translation).
 """
 from __future__ import annotations
 
@@ -66,6 +67,13 @@ def test_bench_quick_json(tmp_path):
                     "speedup_translate"):
             assert _positive(ov[key]), (key, ov[key])
         assert set(ov["peak_rss_mb"]) == {str(small), str(large)}
+    change = result["change"]  # the change view and the trust layer against translation
+    assert change["size"] == small and change["repeats"] >= 1
+    for name in ("translate", "translate_trust", "change"):
+        assert all(_positive(v) for v in change["seconds"][name]), name
+    assert _positive(change["change_ratio"]) and _positive(change["trust_ratio"])
+    assert change["change_ratio"] > 1.0  # two translations and more: never cheaper than one
+    assert "change_ratio" in proc.stdout and "trust_ratio" in proc.stdout
     assert list(work.iterdir()) == []  # nothing written to the working directory
     # temporary rasters and weights cleaned up (torch may leave its own caches there)
     assert [p for p in scratch.iterdir() if p.name.startswith("sardine")] == []

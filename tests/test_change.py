@@ -9,7 +9,7 @@ from affine import Affine
 from sardine.core.change import ChangeParams, run_change
 from sardine.core.change.metrics import delta_e, srgb_to_lab
 from sardine.core.change.pair import write_aligned
-from sardine.core.change.trust import trust_bands
+from sardine.core.change.trust import colour_trust, expected_colour_error, trust_bands
 from sardine.core.distortion import FORESHORTENING, LAYOVER, NONE, SHADOW
 from sardine.core.errors import InputError
 from sardine.core.grid import RasterGrid
@@ -51,9 +51,9 @@ def test_change_of_a_scene_with_itself_is_zero(pair, weights, tmp_path):
     assert np.isfinite(change).mean() > 0.99
     assert np.nanmax(np.abs(change)) < 1e-6
     trust, names = _read(result.paths["trust"])
-    assert trust.shape[0] == 3 and all(names)
+    assert trust.shape[0] == 4 and all(names)
     assert np.nanmin(trust) >= 0.0 and np.nanmax(trust) <= 1.0
-    assert np.allclose(trust[0], trust[1] * trust[2], equal_nan=True)
+    assert np.allclose(trust[0], trust[1] * trust[2] * trust[3], equal_nan=True)
 
 
 def test_a_synthetic_scar_is_found_where_it_was_put(pair, weights, tmp_path):
@@ -119,9 +119,22 @@ def test_trust_is_low_in_layover_shadow_and_out_of_range():
     sar[0, 0, 4] = 12.0  # VV far above the weights' range
     dem = np.array([[500.0, 500.0, 500.0, 500.0, 500.0, -50.0]])  # below sea level: outside
     trust = trust_bands(codes, [sar], dem, norm, np.ones((1, 6), bool))
-    assert trust[1].tolist() == [[1.0, 0.5, 0.0, 0.0, 1.0, 1.0]]
+    assert np.allclose(trust[1], [[1.0, 0.9, 0.0, 0.0, 1.0, 1.0]])
     assert trust[2].tolist() == [[1.0, 1.0, 1.0, 1.0, 0.0, 0.0]]
-    assert trust[0].tolist() == [[1.0, 0.5, 0.0, 0.0, 0.0, 0.0]]
+    assert trust[3].tolist() == [[1.0] * 6]  # no translation given: colour not judged
+    assert np.allclose(trust[0], [[1.0, 0.9, 0.0, 0.0, 0.0, 0.0]])
+
+
+def test_colour_component_distrusts_vivid_and_light_translations():
+    """The colour part falls as the expected error rises: grey rock < green < bright snow,
+    and a change takes the less trustworthy of its two images."""
+    grey, green, snow = ([[[v]] for v in c] for c in ((90, 90, 90), (40, 140, 40),
+                                                       (250, 250, 250)))
+    lab = [srgb_to_lab(np.array(c, np.uint8)) for c in (grey, green, snow)]
+    parts = [float(colour_trust([x])[0, 0]) for x in lab]
+    assert parts[0] > parts[1] and parts[0] > parts[2] and all(0 <= p <= 1 for p in parts)
+    assert float(colour_trust([lab[0], lab[1]])[0, 0]) == pytest.approx(parts[1])
+    assert expected_colour_error(lab[1])[0, 0] > expected_colour_error(lab[0])[0, 0]
 
 
 def test_trust_layer_of_a_run_follows_the_mask_and_the_ranges(pair, weights, tmp_path):
@@ -146,7 +159,7 @@ def test_trust_layer_of_a_run_follows_the_mask_and_the_ranges(pair, weights, tmp
     bad = (codes == LAYOVER) | (codes == SHADOW)
     assert bad.any(), "the test DEM should have layover or shadow"
     assert np.all(trust[0][bad] == 0.0)
-    assert np.all(trust[1][codes == FORESHORTENING] == 0.5)
+    assert np.allclose(trust[1][codes == FORESHORTENING], 0.9)
 
 
 def test_colour_difference_is_cielab():
@@ -204,8 +217,9 @@ def test_translate_writes_a_trust_layer(pair, weights, tmp_path, cli):
         "--device", "cpu", "--threads", "1", check=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rgb.tif", "trust.tif"]
     layers, names = _read(trust)
-    assert layers.shape == (3, SIZE, SIZE) and "distortion" in names[1]
-    assert np.allclose(layers[0], layers[1] * layers[2], equal_nan=True)
+    assert layers.shape == (4, SIZE, SIZE) and "distortion" in names[1]
+    assert "colour" in names[3] and np.nanmin(layers[3]) < 1.0
+    assert np.allclose(layers[0], layers[1] * layers[2] * layers[3], equal_nan=True)
 
 
 def test_translate_trust_without_geometry_is_refused(pair, weights, tmp_path, cli):

@@ -32,6 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "onnx and onnxruntime are installed)")
     parser.add_argument("--no-train", action="store_true",
                         help="skip the training step (minutes at published widths on a CPU)")
+    parser.add_argument("--no-change", action="store_true",
+                        help="skip the change view and trust layer timings")
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # test suite
     parser.add_argument("--json", type=Path, default=None, metavar="FILE",
                         help="write every figure and the machine's facts to FILE")
@@ -62,12 +64,25 @@ def _table(result: dict[str, Any]) -> list[str]:
          if result["train_samples_per_s"] is None else
          f"{result['train_samples_per_s']:.3f}  (batch {setup['train_batch']} x "
          f"{setup['train_patch']}^2)"),
+        *_change_rows(result.get("change")),
         ("bench_seconds", f"{result['bench_seconds']:.0f}"),
     ]
     rows[-1:-1] = _onnx_rows(result.get("onnxruntime"), large)
     rows[-1:-1] = _engine_rows(result, large)
     width = max(len(name) for name, _ in rows)
     return [f"{name:<{width}}  {value}" for name, value in rows]
+
+
+def _change_rows(change: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if not change:
+        return []
+    median, size = change["median"], change["size"]
+    return [("change_ratio", f"{change['change_ratio']:.2f}  (run_change {median['change']:.2f} s"
+                             f" / translate {median['translate']:.2f} s at {size}^2, median "
+                             f"of {change['repeats']}; target <= {change['change_target']:g})"),
+            ("trust_ratio", f"{change['trust_ratio']:.2f}  (translate --trust-out "
+                            f"{median['translate_trust']:.2f} s; target <= "
+                            f"{change['trust_target']:g})")]
 
 
 def _onnx_rows(ort: dict[str, Any] | None, large: int) -> list[tuple[str, str]]:
@@ -121,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_bench(BenchOptions(device=args.device, model=args.model, size=args.size,
                                     quick=args.quick, tiny=args.tiny, compile=args.compile,
                                     onnx=not args.no_onnx, train=not args.no_train,
+                                    change=not args.no_change,
                                     log=log))
     for line in _table(result):
         print(line)

@@ -81,7 +81,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help=f"antenna look side (Sentinel-1: {default('look')})")
     parser.add_argument("--trust-out", type=Path, metavar="TRUST.tif",
                         help="also write the per-pixel trust layer (distortion x inputs inside "
-                             "the weights' ranges; docs/CHANGE.md); with --dem it needs the "
+                             "the weights' ranges x expected colour error; docs/CHANGE.md); "
+                             "with --dem it needs the "
                              "acquisition geometry like --distortion-out")
 
 

@@ -3,7 +3,9 @@ all lie on one grid (or are warped onto it by ``GridReader``).
 """
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +31,9 @@ CHANGE_DESCRIPTIONS = (
 
 @dataclass
 class LayerInputs:
-    """Everything on ``grid``: SAR readers (pre, then post) in dB, optical files (pre, post;
-    empty for a plain translation), the DEM reader and the distortion codes file."""
+    """Everything on ``grid``: SAR readers (pre, then post) in dB, the translations (pre,
+    post; the one translation for a plain run's trust layer), the DEM reader and the
+    distortion codes file."""
 
     grid: RasterGrid
     sar: list[GridReader]
@@ -41,7 +44,10 @@ class LayerInputs:
 
 
 def _float_profile(grid: RasterGrid, count: int) -> dict:
-    return grid.profile(dtype="float32", count=count, nodata=float("nan"))
+    """ZSTD level 1: float bands of noisy measures barely compress, and DEFLATE at its
+    default level cost a fifth of the change pass (measured, docs/CHANGE.md)."""
+    return grid.profile(dtype="float32", count=count, nodata=float("nan"), compress="zstd",
+                        zstd_level=1)
 
 
 def _describe(dst, descriptions: tuple[str, ...], tags: Mapping[str, str]) -> None:
@@ -52,14 +58,20 @@ def _describe(dst, descriptions: tuple[str, ...], tags: Mapping[str, str]) -> No
 
 def write_layers(inputs: LayerInputs, trust_out: Path, change_out: Path | None,
                  progress: Callable[[float], None], check_cancelled: Callable[[], None],
-                 tags: Mapping[str, str]) -> None:
-    """trust.tif (and change.tif when two SAR images and two optical images are given)."""
+                 tags: Mapping[str, str], workers: int = 1) -> None:
+    """trust.tif (and change.tif when two SAR images and two optical images are given).
+
+    Windows are read and written in this thread (a GDAL dataset is not to be shared
+    between threads) and computed by ``workers`` threads (numpy and scipy release the GIL
+    for their array work); at most ``workers + 1`` windows are in flight: bounded memory.
+    """
     grid = inputs.grid
     trust_desc = BAND_DESCRIPTIONS if inputs.dem is not None else (
-        BAND_DESCRIPTIONS[0], BAND_DESCRIPTIONS[1] + NO_DEM_NOTE, BAND_DESCRIPTIONS[2])
+        BAND_DESCRIPTIONS[0], BAND_DESCRIPTIONS[1] + NO_DEM_NOTE, *BAND_DESCRIPTIONS[2:])
     windows = list(blocks(grid))
     with ExitStack() as stack:
-        trust_dst = stack.enter_context(rasterio.open(trust_out, "w", **_float_profile(grid, 3)))
+        trust_dst = stack.enter_context(
+            rasterio.open(trust_out, "w", **_float_profile(grid, len(trust_desc))))
         _describe(trust_dst, trust_desc, tags)
         change_dst = None
         if change_out is not None:
@@ -69,32 +81,66 @@ def write_layers(inputs: LayerInputs, trust_out: Path, change_out: Path | None,
         optical = [stack.enter_context(rasterio.open(p)) for p in inputs.optical]
         codes_src = (stack.enter_context(rasterio.open(inputs.distortion))
                      if inputs.distortion is not None else None)
-        for index, window in enumerate(windows, 1):
-            check_cancelled()
-            trust, change = _block(inputs, window, optical, codes_src, change_dst is not None)
+        pool = stack.enter_context(ThreadPoolExecutor(max(1, workers),
+                                                      thread_name_prefix="sardine-change"))
+        pending: deque[tuple[Window, Future]] = deque()
+        done = 0
+
+        def write_oldest() -> None:
+            nonlocal done
+            window, future = pending.popleft()
+            trust, change = future.result()
             trust_dst.write(trust, window=window)
             if change_dst is not None and change is not None:
                 change_dst.write(change, window=window)
-            progress(index / len(windows))
+            done += 1
+            progress(done / len(windows))
+
+        for window in windows:
+            check_cancelled()
+            block = _read(inputs, window, optical, codes_src, change_dst is not None)
+            pending.append((window, pool.submit(_compute, block, inputs.norm)))
+            if len(pending) > max(1, workers):
+                write_oldest()
+        while pending:
+            check_cancelled()
+            write_oldest()
 
 
-def _block(inputs: LayerInputs, window: Window, optical: list, codes_src, with_change: bool
-           ) -> tuple[np.ndarray, np.ndarray | None]:
+@dataclass
+class _Block:
+    """One window's inputs, read with a halo (``inner``: where the window lies in it)."""
+
+    inner: tuple[slice, slice]
+    raw: list[np.ndarray]
+    dem: np.ndarray | None
+    codes: np.ndarray | None
+    rgb: list[np.ndarray]
+    seen: np.ndarray | None  # pixels every translation covers; None: no change wanted
+
+
+def _read(inputs: LayerInputs, window: Window, optical: list, codes_src, with_change: bool
+          ) -> _Block:
     big, inner = grown(window, metrics.HALO, inputs.grid)
-    raw = [reader.read(big) for reader in inputs.sar]
-    valid_big = np.logical_and.reduce([np.isfinite(r).all(axis=0) for r in raw])
-    smoothed = [np.stack([metrics.smoothed_db(band) for band in r]) for r in raw]
-    dem = inputs.dem.read(window)[0] if inputs.dem is not None else None
-    codes = codes_src.read(1, window=window) if codes_src is not None else None
-    valid = valid_big[inner]
-    trust = trust_bands(codes, [s[(slice(None), *inner)] for s in smoothed], dem, inputs.norm,
-                        valid)
-    if not with_change:
+    seen = (np.logical_and.reduce([src.dataset_mask(window=big) > 0 for src in optical])
+            if with_change else None)
+    return _Block(inner=inner, raw=[reader.read(big) for reader in inputs.sar],
+                  dem=inputs.dem.read(window)[0] if inputs.dem is not None else None,
+                  codes=codes_src.read(1, window=window) if codes_src is not None else None,
+                  rgb=[src.read([1, 2, 3], window=big) for src in optical], seen=seen)
+
+
+def _compute(block: _Block, norm: Normalization) -> tuple[np.ndarray, np.ndarray | None]:
+    inner = block.inner
+    valid_big = np.logical_and.reduce([np.isfinite(r).all(axis=0) for r in block.raw])
+    smoothed = [np.stack([metrics.smoothed_db(band) for band in r]) for r in block.raw]
+    lab = [metrics.srgb_to_lab(rgb) for rgb in block.rgb]
+    trust = trust_bands(block.codes, [s[(slice(None), *inner)] for s in smoothed], block.dem,
+                        norm, valid_big[inner], [image[(slice(None), *inner)] for image in lab])
+    if block.seen is None:
         return trust, None
-    rgb = [src.read([1, 2, 3], window=big) for src in optical]
-    seen = np.logical_and.reduce([src.dataset_mask(window=big) > 0 for src in optical])
-    both = valid_big & seen
-    d_e = metrics.delta_e(rgb[0], rgb[1], both)
+    both = valid_big & block.seen
+    d_e = metrics.delta_e_lab(lab[0], lab[1], both)
     ratio = np.stack([metrics.log_ratio(a, b) for a, b in zip(smoothed[0], smoothed[1],
                                                               strict=True)])
     ratio[:, ~both] = np.nan
@@ -103,10 +149,10 @@ def _block(inputs: LayerInputs, window: Window, optical: list, codes_src, with_c
     return trust, change.astype(np.float32)
 
 
-def write_trust(grid: RasterGrid, sar: GridReader, dem: GridReader | None,
+def write_trust(grid: RasterGrid, sar: GridReader, optical: Path, dem: GridReader | None,
                 distortion: Path | None, norm: Normalization, out: Path,
                 progress: Callable[[float], None], check_cancelled: Callable[[], None],
-                tags: Mapping[str, str]) -> None:
-    """The trust layer of a plain translation (one SAR image)."""
-    write_layers(LayerInputs(grid, [sar], [], dem, distortion, norm), out, None, progress,
-                 check_cancelled, tags)
+                tags: Mapping[str, str], workers: int = 1) -> None:
+    """The trust layer of a plain translation (one SAR image and its translation)."""
+    write_layers(LayerInputs(grid, [sar], [optical], dem, distortion, norm), out, None, progress,
+                 check_cancelled, tags, workers)

@@ -38,6 +38,8 @@ def _linear_srgb(c: np.ndarray) -> np.ndarray:
 
 
 _LINEAR_LUT = _linear_srgb(np.arange(256) / 255.0).astype(np.float32)  # uint8 -> linear
+_XYZ_MATRIX = (_RGB_TO_XYZ / _WHITE[:, None]).astype(np.float32)  # white-normalised XYZ
+_EPSILON = (6 / 29) ** 3
 
 
 def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
@@ -47,28 +49,48 @@ def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
         linear = _LINEAR_LUT[rgb]
     else:
         linear = _linear_srgb(np.asarray(rgb, np.float64) / 255.0).astype(np.float32)
-    matrix = (_RGB_TO_XYZ / _WHITE[:, None]).astype(np.float32)
-    xyz = np.tensordot(matrix, linear, axes=1)
-    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
-    return np.stack([116.0 * f[1] - 16.0, 500.0 * (f[0] - f[1]), 200.0 * (f[1] - f[2])]
-                    ).astype(np.float32)
+    xyz = np.tensordot(_XYZ_MATRIX, linear, axes=1)
+    f = np.cbrt(xyz)
+    small = xyz <= _EPSILON  # the linear toe of CIELAB: few pixels, fixed in place
+    f[small] = xyz[small] / (3 * (6 / 29) ** 2) + 4 / 29
+    lab = np.empty_like(f)
+    np.subtract(116.0 * f[1], 16.0, out=lab[0])
+    np.subtract(f[0], f[1], out=lab[1])
+    lab[1] *= 500.0
+    np.subtract(f[1], f[2], out=lab[2])
+    lab[2] *= 200.0
+    return lab
 
 
 def delta_e(pre_rgb: np.ndarray, post_rgb: np.ndarray, valid: np.ndarray,
             radius: int = OPTICAL_RADIUS) -> np.ndarray:
     """CIE76 colour difference of the box-averaged CIELAB colours; NaN where invalid."""
-    pre, post = srgb_to_lab(pre_rgb), srgb_to_lab(post_rgb)
-    diff = np.stack([box_mean(post[i], valid, radius) - box_mean(pre[i], valid, radius)
-                     for i in range(3)])
-    out = np.sqrt((diff * diff).sum(axis=0))
-    out[~valid] = np.nan
+    return delta_e_lab(srgb_to_lab(pre_rgb), srgb_to_lab(post_rgb), valid, radius)
+
+
+def delta_e_lab(pre_lab: np.ndarray, post_lab: np.ndarray, valid: np.ndarray,
+                radius: int = OPTICAL_RADIUS) -> np.ndarray:
+    """``delta_e`` of CIELAB images already converted. The box mean is linear and both
+    images share ``valid``, so the mean of the difference is the difference of the means:
+    one filter per channel and one for the weights, not two each."""
+    size = 2 * radius + 1
+    weight = ndimage.uniform_filter(valid.astype(np.float32), size, mode="nearest")
+    squared = np.zeros(valid.shape, np.float32)
+    for pre, post in zip(pre_lab, post_lab, strict=True):
+        total = ndimage.uniform_filter(np.where(valid, post - pre, 0.0).astype(np.float32),
+                                       size, mode="nearest")
+        squared += total * total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.sqrt(squared) / weight
+    out[(weight < 1e-4) | ~valid] = np.nan
     return out
 
 
 def smoothed_db(db: np.ndarray, radius: int = SAR_RADIUS) -> np.ndarray:
     """dB of the box-averaged linear intensity (NaN pixels left out)."""
     valid = np.isfinite(db)
-    power = box_mean(np.power(10.0, np.where(valid, db, 0.0) / 10.0), valid, radius)
+    power = box_mean(np.power(np.float32(10.0), np.where(valid, db, 0.0).astype(np.float32)
+                              / np.float32(10.0)), valid, radius)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = 10.0 * np.log10(power)
     out[~valid] = np.nan

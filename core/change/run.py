@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 from rasterio.enums import Resampling
@@ -14,11 +15,14 @@ from rasterio.enums import Resampling
 from ..atomic import atomic_output, scratch_file
 from ..errors import InputError
 from ..feedback import Feedback
+from ..grid import RasterGrid
 from ..normalization import looks_linear
 from ..raster_io import open_raster
 from ..translate import TranslateParams, translate, validate
+from ..translate.cores import usable_cores
 from ..translate.sampling import sample_sar
 from ..version import __version__
+from .background import BackgroundMask
 from .layers import LayerInputs, write_layers
 from .pair import check_pair, write_aligned
 from .params import OUTPUTS, ChangeParams, ChangeResult
@@ -89,29 +93,47 @@ def _run(params: ChangeParams, pre: Path, post: Path, out_dir: Path, feedback: F
         pre_params = _translate_params(params, pre, params.pre_bands, tmp["pre_optical"], dist)
         pre_plan = validate(pre_params)
         grid = pre_plan.sar_grid
-        aligned = stack.enter_context(scratch_file(finals["post_optical"], ".part.post.tif"))
-        feedback.info(f"Warping the post-event SAR {post.name} onto the pre-event grid.")
         with open_raster(post, "post-event SAR") as src:
-            post_linear = looks_linear(sample_sar(src, params.post_bands, src.nodata, False))
-        write_aligned(post, params.post_bands, post_linear, grid, aligned,
-                      _fraction(feedback, 0.0, 5.0), feedback.check_cancelled)
-        post_params = _translate_params(params, aligned, (1, 2), tmp["post_optical"], None)
+            on_grid = RasterGrid.from_dataset(src) == grid
+        if on_grid:  # already on the pre-event pixels: translated as it is, no copy
+            post_sar, post_bands = post, params.post_bands
+        else:
+            post_sar, post_bands = stack.enter_context(
+                scratch_file(finals["post_optical"], ".part.post.tif")), (1, 2)
+            feedback.info(f"Warping the post-event SAR {post.name} onto the pre-event grid.")
+            with open_raster(post, "post-event SAR") as src:
+                post_linear = looks_linear(sample_sar(src, params.post_bands, src.nodata,
+                                                      False))
+            write_aligned(post, params.post_bands, post_linear, grid, post_sar,
+                          _fraction(feedback, 0.0, 5.0), feedback.check_cancelled)
+        post_params = _translate_params(params, post_sar, post_bands, tmp["post_optical"],
+                                        None)
         post_plan = validate(post_params)
-        translate(pre_params, _sub(feedback, 5.0, 45.0), plan=pre_plan)
+        run_params, run_plan = pre_params, pre_plan
+        mask = None
+        if dist is not None:  # the mask is drawn beside the translations, not before them
+            mask = BackgroundMask(pre_plan, dist, feedback)
+            stack.callback(mask.stop)  # runs before the scratch mask is removed
+            run_params = replace(pre_params, distortion_out=None)
+            run_plan = replace(pre_plan, distortion_path=None)
+        translate(run_params, _sub(feedback, 5.0, 45.0), plan=run_plan)
         translate(post_params, _sub(feedback, 45.0, 85.0), plan=post_plan)
+        if mask is not None:
+            mask.result()
         norm = pre_plan.model.normalization
         tags = {"SARDINE_VERSION": __version__, "SARDINE_MODEL": pre_plan.model.name,
                 "SARDINE_PRE_SAR": pre.name, "SARDINE_POST_SAR": post.name}
         with ExitStack() as readers:
             sar = [readers.enter_context(GridReader(pre, grid, pre_plan.sar_bands,
                                                     linear=pre_plan.sar_linear)),
-                   readers.enter_context(GridReader(aligned, grid, (1, 2)))]
+                   readers.enter_context(GridReader(post_sar, grid, post_plan.sar_bands,
+                                                    linear=post_plan.sar_linear))]
             dem = (readers.enter_context(GridReader(pre_plan.dem_path, grid, (1,),
                                                     Resampling.bilinear))
                    if pre_plan.dem_path is not None else None)
             inputs = LayerInputs(grid, sar, [tmp["pre_optical"], tmp["post_optical"]], dem,
                                  dist, norm)
             write_layers(inputs, tmp["trust"], tmp["change"], _fraction(feedback, 85.0, 100.0),
-                         feedback.check_cancelled, tags)
+                         feedback.check_cancelled, tags, params.threads or usable_cores())
         feedback.check_cancelled()
     return {**finals, "_grid": grid}

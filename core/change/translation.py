@@ -1,7 +1,8 @@
 """The trust layer of a plain translation (``sardine translate --trust-out``): the engine
-runs unchanged, asked for a distortion mask in a scratch file when the caller gave a DEM
-but wanted no mask of their own; trust.tif is then written from the SAR, the DEM and that
-mask on the SAR's grid. The translation stays valid if the trust pass fails or is cancelled
+runs unchanged; when the caller gave a DEM but wanted no mask of their own, the distortion
+mask is drawn into a scratch file in a thread beside the translation (``background``);
+trust.tif is then written from the SAR, the DEM, that mask and the translation on the
+SAR's grid. The translation stays valid if the trust pass fails or is cancelled
 (the trust file then does not appear).
 """
 from __future__ import annotations
@@ -15,7 +16,9 @@ from rasterio.enums import Resampling
 from ..atomic import atomic_output, check_output_path, scratch_file
 from ..feedback import Feedback
 from ..translate import TranslateParams, TranslateResult, translate, validate
+from ..translate.cores import usable_cores
 from ..version import __version__
+from .background import BackgroundMask
 from .layers import write_trust
 from .reading import GridReader
 from .run import _fraction, _sub
@@ -36,7 +39,16 @@ def translate_with_trust(params: TranslateParams, trust_out: str | Path,
             run_params = replace(params, distortion_out=scratch)
         plan = validate(run_params)
         tmp = stack.enter_context(atomic_output(trust_path))
-        result = translate(run_params, _sub(feedback, 0.0, TRANSLATION_SHARE), plan=plan)
+        engine_params, engine_plan, mask = run_params, plan, None
+        if run_params is not params:  # our own scratch mask: drawn beside the translation
+            mask = BackgroundMask(plan, plan.distortion_path, feedback)
+            stack.callback(mask.stop)  # runs before the scratch mask is removed
+            engine_params = replace(run_params, distortion_out=None)
+            engine_plan = replace(plan, distortion_path=None)
+        result = translate(engine_params, _sub(feedback, 0.0, TRANSLATION_SHARE),
+                           plan=engine_plan)
+        if mask is not None:
+            mask.result()
         grid = plan.sar_grid
         tags = {"SARDINE_VERSION": __version__, "SARDINE_MODEL": plan.model.name,
                 "SARDINE_SOURCE_SAR": plan.sar_path.name}
@@ -45,9 +57,10 @@ def translate_with_trust(params: TranslateParams, trust_out: str | Path,
             dem = (readers.enter_context(GridReader(plan.dem_path, grid, (1,),
                                                     Resampling.bilinear))
                    if plan.dem_path is not None else None)
-            write_trust(grid, sar, dem, plan.distortion_path, plan.model.normalization, tmp,
+            write_trust(grid, sar, result.out_path, dem, plan.distortion_path,
+                        plan.model.normalization, tmp,
                         _fraction(feedback, TRANSLATION_SHARE, 100.0), feedback.check_cancelled,
-                        tags)
+                        tags, params.threads or usable_cores())
         feedback.check_cancelled()
     feedback.progress(100.0)
     if run_params is not params:

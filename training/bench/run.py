@@ -2,7 +2,8 @@
 
 One run measures the model alone (tiles in memory), the I/O alone (identity model, DEM
 warped from EPSG:4326, DEFLATE output), the whole ``translate`` path, peak memory at two
-raster sizes (each in a fresh process) and a training step, on the current machine.
+raster sizes (each in a fresh process), the change view and the trust layer against one
+translation, and a training step, on the current machine.
 ``efficiency`` = translate / min(model x (tile-overlap)^2/tile^2, io): 1.0 means the
 pipeline runs as fast as its slowest stage allows. See docs/PERFORMANCE.md.
 """
@@ -25,6 +26,7 @@ from ...core.translate.runner import CPU_BATCH, pick_device, usable_cores
 from ...core.translate.tiling import TileLayout
 from ...core.version import __version__
 from ...core.weights import WeightsMetadata, save_weights
+from .change import run_change_bench
 from .inputs import write_scene
 from .measure import io_throughput, model_throughput, train_throughput
 from .memory import translate_in_subprocess
@@ -54,6 +56,7 @@ class Profile:
     model_repeats: int = 3
     train_patch: int = 256
     train_steps: int = 2
+    change_repeats: int = 3  # change/trust/translate alternated, on the smaller scene
 
 
 PROFILES = {
@@ -61,9 +64,9 @@ PROFILES = {
     "full-cuda": Profile("full", "published", (4096, 16384), batch=16, model_repeats=10,
                          train_steps=10),
     "quick": Profile("quick", "half", (512, 1024), model_repeats=2, train_patch=128,
-                     train_steps=1),
+                     train_steps=1, change_repeats=2),
     "tiny": Profile("tiny", "tiny", (256, 512), tile=256, overlap=32, model_repeats=2,
-                    train_patch=64, train_steps=1),
+                    train_patch=64, train_steps=1, change_repeats=1),
 }
 
 
@@ -77,6 +80,7 @@ class BenchOptions:
     compile: bool = False  # torch.compile the model (translate --compile)
     onnx: bool = True  # also ONNX Runtime (CPU), when onnx and onnxruntime are installed
     train: bool = True  # the training step (minutes at published widths on a CPU)
+    change: bool = True  # the change view and the trust layer against translation
     log: Callable[[str], None] = field(default=lambda message: None, repr=False)
 
 
@@ -197,6 +201,14 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
                                         "translate_mp_per_s": runs[large]["mp_per_s"]}, log,
                 quality=profile.name != "tiny")
             _other_engines(result, profile, folder, scenes, runs[large]["mp_per_s"], log)
+        result["change"] = None
+        if options.change:
+            sar, dem = scenes[small]
+            log(f"Change and trust layer against translation on {small}^2 "
+                f"({profile.change_repeats} rounds)")
+            result["change"] = run_change_bench(sar, dem, weights, folder, options.device,
+                                                profile.tile, profile.overlap,
+                                                profile.change_repeats, log)
         result["train_samples_per_s"] = None
         if options.train:
             log(f"Training step: batch {TRAIN_BATCH} x {profile.train_patch}^2")
