@@ -83,7 +83,8 @@ its .onnx twin from <i>sardine export</i>) which then replaces it. {models}
 <b>Distortion mask</b> (optional): where foreshortening, layover or shadow make the result \
 unreliable. {geometry}
 <b>Trust layer</b> (optional): per pixel, how far the result can be trusted (1: fully; \
-distortion x inputs inside the model's training ranges; docs/CHANGE.md), drawn as a grey \
+distortion x inputs inside the model's training ranges x expected colour error; \
+docs/CHANGE.md), drawn as a grey \
 veil that is dense where trust is low. With a DEM it needs the geometry, as the mask does.
 <b>Advanced</b>: the raster is translated in tiles of <i>tile</i> pixels overlapping by \
 <i>overlap</i>, <i>batch</i> tiles at a time (0: automatic, 2 on CPU and 4 on a GPU); \
