@@ -44,8 +44,9 @@ HELP = """Translates a pre-event and a post-event Sentinel-1 acquisition (VV and
 orbit geometry) with one model on the pre-event grid (the post-event raster is warped onto \
 it), and maps where they changed and where the radar cannot be trusted. Writes \
 pre_optical.tif, post_optical.tif, change.tif (colour difference in CIELAB, VV and VH \
-log-ratio, combined score) and trust.tif (distortion x inputs inside the model's ranges x expected colour error) \
-into the output folder, and adds them as one layer group. See docs/CHANGE.md.
+log-ratio, combined score) and trust.tif (distortion x inputs inside the model's ranges \
+x expected colour error) into the output \
+folder, and adds them as one layer group. See docs/CHANGE.md.
 <b>DEM</b>: needed by the fusion models and for the distortion part of the trust layer. \
 """ + GEOMETRY_HELP
 
