@@ -124,6 +124,11 @@ class _Run:
             raise InputError(f"Patches of {height}x{width} px from {self.cfg.data} are not "
                              f"multiples of {spec.size_multiple}, which {spec.name} needs; "
                              "choose --patch accordingly or crop the patches.")
+        if not self.cfg.init:
+            colour = data.mean_colour()
+            if colour is not None and model.start_at_colour(colour):
+                self.feedback.info("fresh model starts at the training mean colour "
+                                   + ", ".join(f"{c:.3f}" for c in colour))
         epochs = self.cfg.epochs
         amp = Amp(self.ctx.device, self.cfg.amp)
         self.amp = amp
@@ -176,10 +181,10 @@ class _Run:
                    "lr": step.current_lr(), "seconds": time.perf_counter() - tick}
             step.end_epoch(epoch)
             self.history.append(row)
-            improved = metrics["val_l1"] < self.best_l1
+            score = metrics[f"val_{self.cfg.loss}"]  # best_l1: the chosen loss's score
+            improved = score < self.best_l1
             if improved:
-                self.best_l1, self.best_epoch, self.best_metrics = \
-                    metrics["val_l1"], epoch, metrics
+                self.best_l1, self.best_epoch, self.best_metrics = score, epoch, metrics
             if self.ctx.is_main:
                 self.save_epoch(data, step, epoch, improved, previews)
             self.ctx.barrier()
