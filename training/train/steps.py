@@ -16,7 +16,7 @@ from .amp import Amp
 from .checkpoint import load_module, load_optimizer, module_tensors, optimizer_tensors
 from .config import FAMILY_LR, TrainConfig
 from .ddp import DistContext, unwrap, wrap
-from .losses import masked_l1
+from .losses import SUPERVISED_LOSSES
 
 STEPS: dict[str, type[Step]] = {}
 
@@ -107,7 +107,8 @@ class Step:
 
 @register("sardinet")
 class SupervisedStep(Step):
-    """SARDINet family: masked L1 (MAE) with Adam, as in the DEM-fusion paper."""
+    """SARDINet family: masked L1 (MAE) with Adam, as in the DEM-fusion paper (or masked
+    MSE, ``--loss mse``)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -119,8 +120,8 @@ class SupervisedStep(Step):
         opt.zero_grad(set_to_none=True)
         with self.amp.autocast():
             pred = self.net(sar, dem)
-        loss = masked_l1(pred, target, valid)
+        loss = SUPERVISED_LOSSES[self.cfg.loss](pred, target, valid)
         self.amp.backward(loss)
         self.amp.step(opt)
         self.amp.update()
-        return {"l1": float(loss.detach())}
+        return {self.cfg.loss: float(loss.detach())}
