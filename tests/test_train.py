@@ -15,6 +15,7 @@ from sardine.core.models.registry import build_model
 from sardine.core.weights import load_weights, read_metadata
 from sardine.training.train.amp import Amp
 from sardine.training.train.ddp import DistContext
+from sardine.training.train.batchnorm import recalibrate_batchnorm
 from sardine.training.train.losses import SUPERVISED_LOSSES
 from sardine.training.train.steps import SupervisedStep
 from sardine.training.train.trainer import TrainConfig, train
@@ -94,13 +95,34 @@ def test_masked_pixels_do_not_contribute(loss):
 
 
 def test_mse_loss_trains_picks_by_mse_and_starts_at_the_mean_colour(data, tmp_path):
-    result = train(_config(data, tmp_path / "run", epochs=2, loss="mse"))
+    result = train(_config(data, tmp_path / "run", epochs=2, loss="mse", recalibrate_bn=True))
     rows = result.history
     assert all("train_mse" in row and "train_l1" not in row for row in rows)
     best = min(rows, key=lambda row: row["val_mse"])
     assert result.best_epoch == best["epoch"]
     with pytest.raises(InputError, match="--loss must be one of l1, mse"):
         _config(data, tmp_path / "bad", loss="huber")
+
+
+def test_recalibrated_batchnorm_makes_eval_mode_match_the_batch_statistics():
+    torch.manual_seed(0)
+    model = build_model("sardinet", tiny("sardinet"))
+    sar = torch.rand(4, 2, 32, 32)
+    for m in model.modules():  # statistics that lag the weights, as after a fast run
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.fill_(3.0)
+    with torch.no_grad():
+        on_batch = model.train()(sar)
+        stale = model.eval()(sar)
+    assert recalibrate_batchnorm(model, [sar], lambda batch: model(batch)) == 1
+    assert not model.training
+    with torch.no_grad():
+        fixed = model(sar)
+    assert float((stale - on_batch).abs().max()) > 0.05
+    # equal up to the unbiased variance BatchNorm keeps (n / (n - 1) on 4 x 4 x 4 values)
+    assert float((fixed - on_batch).abs().max()) < 0.01
+    gan = build_model("pix2pix", {"generator": "compact", "ngf": 4})
+    assert recalibrate_batchnorm(gan, [], lambda batch: gan(batch)) == 0
 
 
 def test_masked_pixels_leave_the_update_unchanged(data, tmp_path):

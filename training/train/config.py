@@ -40,6 +40,7 @@ class TrainConfig:
     dem_max_m: float | None = None    # DEM scaling; None keeps Normalization's default
     amp: bool = True                  # mixed precision on CUDA (bf16 if supported, else fp16)
     previews: int = 4                 # validation patches drawn in previews/
+    recalibrate_bn: bool = False      # re-estimate BatchNorm statistics after each epoch
     loss: str = "l1"                  # SARDINet family: l1 (paper) or mse; picks best epoch
     lambda_l1: float = 100.0          # pix2pix
     lambda_cycle: float = 10.0        # CycleGAN, each way

@@ -13,6 +13,7 @@ import torch
 from ...core.errors import InputError
 from ...core.models.base import TranslationModel
 from .amp import Amp
+from .batchnorm import recalibrate_batchnorm
 from .checkpoint import load_module, load_optimizer, module_tensors, optimizer_tensors
 from .config import FAMILY_LR, TrainConfig
 from .ddp import DistContext, unwrap, wrap
@@ -70,6 +71,17 @@ class Step:
         target = model.unit_to_output_range(self.amp.to_device(batch["optical"]))
         valid = batch["valid"].to(self.ctx.device, non_blocking=True)
         return sar, dem, target, valid
+
+    def recalibrate_batchnorm(self, batches) -> int:
+        """Re-estimate the translation model's BatchNorm statistics (``batchnorm.py``)."""
+        model = self.translation_model
+
+        def forward(batch: dict) -> torch.Tensor:
+            sar, dem, _, _ = self.inputs(batch)
+            with self.amp.autocast():
+                return model(sar, dem)
+
+        return recalibrate_batchnorm(model, batches, forward)
 
     def train(self) -> None:
         self.net.train()

@@ -173,6 +173,8 @@ class _Run:
             tick = time.perf_counter()
             train_loader, val_loader = data.loaders(self.cfg, self.ctx, epoch)
             terms = self.train_epoch(step, train_loader, epoch)
+            if self.cfg.recalibrate_bn:
+                step.recalibrate_batchnorm(train_loader)
             ddp.sync_buffers(step.translation_model, self.ctx)
             metrics = validate(step.translation_model, val_loader, self.amp, self.ctx)
             if not math.isfinite(metrics["val_l1"]):
