@@ -14,8 +14,8 @@ from sardine.core.errors import InputError
 from sardine.core.models.registry import build_model
 from sardine.core.weights import load_weights, read_metadata
 from sardine.training.train.amp import Amp
-from sardine.training.train.ddp import DistContext
 from sardine.training.train.batchnorm import recalibrate_batchnorm
+from sardine.training.train.ddp import DistContext
 from sardine.training.train.losses import SUPERVISED_LOSSES
 from sardine.training.train.steps import SupervisedStep
 from sardine.training.train.trainer import TrainConfig, train
