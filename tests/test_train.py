@@ -100,6 +100,8 @@ def test_mse_loss_trains_picks_by_mse_and_starts_at_the_mean_colour(data, tmp_pa
     assert all("train_mse" in row and "train_l1" not in row for row in rows)
     best = min(rows, key=lambda row: row["val_mse"])
     assert result.best_epoch == best["epoch"]
+    start = json.loads((result.run_dir / "config.json").read_text())["start_colour"]
+    assert len(start) == 3 and all(0.0 < c < 1.0 for c in start)
     with pytest.raises(InputError, match="--loss must be one of l1, mse"):
         _config(data, tmp_path / "bad", loss="huber")
 

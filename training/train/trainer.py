@@ -89,6 +89,7 @@ class _Run:
         self.best_l1 = float("inf")
         self.best_epoch = 0
         self.best_metrics: dict = {}
+        self.start_colour: list[float] | None = None  # a fresh model's starting colour
 
     # -- set-up ---------------------------------------------------------------------------
     def prepare_folder(self) -> None:
@@ -124,11 +125,10 @@ class _Run:
             raise InputError(f"Patches of {height}x{width} px from {self.cfg.data} are not "
                              f"multiples of {spec.size_multiple}, which {spec.name} needs; "
                              "choose --patch accordingly or crop the patches.")
-        if not self.cfg.init:
+        if not self.cfg.init:  # a fresh model starts at the training mean colour
             colour = data.mean_colour()
             if colour is not None and model.start_at_colour(colour):
-                self.feedback.info("fresh model starts at the training mean colour "
-                                   + ", ".join(f"{c:.3f}" for c in colour))
+                self.start_colour = [round(c, 4) for c in colour]
         epochs = self.cfg.epochs
         amp = Amp(self.ctx.device, self.cfg.amp)
         self.amp = amp
@@ -142,7 +142,7 @@ class _Run:
                 "dataset": data.dataset.describe(),
                 "split_sizes": {k: len(v) for k, v in data.split.items()},
                 "world_size": self.ctx.world_size, "device": str(self.ctx.device),
-                "lr": step.lr, "torch": torch.__version__}
+                "lr": step.lr, "start_colour": self.start_colour, "torch": torch.__version__}
         with atomic_output(self.run_dir / "config.json") as tmp:
             tmp.write_text(json.dumps(info, indent=2, default=str))
         save_split(data.split, self.run_dir)
