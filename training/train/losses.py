@@ -21,7 +21,8 @@ def masked_mse(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor) ->
 
     Why besides L1: L1 pulls each pixel to the median colour, MSE to the mean; on real
     Sentinel-2, whose reflectances are skewed towards bright pixels, the median is darker,
-    so an L1-trained model scores worse in MSE than the flat mean colour."""
+    so an L1-trained model comes out darker than the mean colour MSE rewards (and, briefly
+    trained on real pairs, scored worse than that flat colour: docs/RESULTS.md)."""
     weight = valid.to(torch.float32).expand_as(target)
     diff = (pred.float() - target.float()).square() * weight
     return diff.sum() / weight.sum().clamp_min(1.0)
