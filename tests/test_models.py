@@ -134,6 +134,17 @@ def test_every_upsampling_mode(mode):
         assert model.predict(*inputs(*size)).shape == (1, 3, *size)
 
 
+@pytest.mark.parametrize("mode", ["transpose-subpixel", "bilinear", "nearest"])
+def test_a_fresh_sardinet_can_start_at_a_colour(mode):
+    torch.manual_seed(0)
+    model = build_model("sardinet-late", TINY_SARDINET | {"upsampling": mode})
+    colour = [0.15, 0.21, 0.12]
+    assert model.start_at_colour(colour)
+    rgb = model.eval().predict(*inputs(32, 32))
+    assert torch.allclose(rgb.mean(dim=(0, 2, 3)), torch.tensor(colour), atol=0.03)
+    assert not build_model("pix2pix", TINY["pix2pix"]).start_at_colour(colour)
+
+
 def test_fusion_models_need_a_dem_and_sar_only_models_ignore_one():
     sar, dem = inputs(16, 16)
     for name in NAMES[1:4]:

@@ -14,8 +14,9 @@ from sardine.core.errors import InputError
 from sardine.core.models.registry import build_model
 from sardine.core.weights import load_weights, read_metadata
 from sardine.training.train.amp import Amp
+from sardine.training.train.batchnorm import recalibrate_batchnorm
 from sardine.training.train.ddp import DistContext
-from sardine.training.train.losses import masked_l1
+from sardine.training.train.losses import SUPERVISED_LOSSES
 from sardine.training.train.steps import SupervisedStep
 from sardine.training.train.trainer import TrainConfig, train
 from support import write_patch_folder
@@ -77,18 +78,53 @@ def test_loss_goes_down(data, tmp_path):
     assert result.best_epoch >= 1 and result.model_path.is_file()
 
 
-def test_masked_pixels_do_not_contribute():
+@pytest.mark.parametrize("loss", sorted(SUPERVISED_LOSSES))
+def test_masked_pixels_do_not_contribute(loss):
+    masked_loss = SUPERVISED_LOSSES[loss]
     torch.manual_seed(0)
     pred = torch.rand(2, 3, 8, 8, requires_grad=True)
     target = torch.rand(2, 3, 8, 8)
     valid = torch.rand(2, 1, 8, 8) > 0.3
     garbage = torch.where(valid, target, torch.full_like(target, 7.0))
-    loss_a = masked_l1(pred, target, valid)
+    loss_a = masked_loss(pred, target, valid)
     (grad_a,) = torch.autograd.grad(loss_a, pred)
-    loss_b = masked_l1(pred, garbage, valid)
+    loss_b = masked_loss(pred, garbage, valid)
     (grad_b,) = torch.autograd.grad(loss_b, pred)
     assert torch.equal(loss_a, loss_b) and torch.equal(grad_a, grad_b)
     assert float(grad_a.abs()[~valid.expand_as(pred)].sum()) == 0.0
+
+
+def test_mse_loss_trains_picks_by_mse_and_starts_at_the_mean_colour(data, tmp_path):
+    result = train(_config(data, tmp_path / "run", epochs=2, loss="mse", recalibrate_bn=True))
+    rows = result.history
+    assert all("train_mse" in row and "train_l1" not in row for row in rows)
+    best = min(rows, key=lambda row: row["val_mse"])
+    assert result.best_epoch == best["epoch"]
+    start = json.loads((result.run_dir / "config.json").read_text())["start_colour"]
+    assert len(start) == 3 and all(0.0 < c < 1.0 for c in start)
+    with pytest.raises(InputError, match="--loss must be one of l1, mse"):
+        _config(data, tmp_path / "bad", loss="huber")
+
+
+def test_recalibrated_batchnorm_makes_eval_mode_match_the_batch_statistics():
+    torch.manual_seed(0)
+    model = build_model("sardinet", tiny("sardinet"))
+    sar = torch.rand(4, 2, 32, 32)
+    for m in model.modules():  # statistics that lag the weights, as after a fast run
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.fill_(3.0)
+    with torch.no_grad():
+        on_batch = model.train()(sar)
+        stale = model.eval()(sar)
+    assert recalibrate_batchnorm(model, [sar], lambda batch: model(batch)) == 1
+    assert not model.training
+    with torch.no_grad():
+        fixed = model(sar)
+    assert float((stale - on_batch).abs().max()) > 0.05
+    # equal up to the unbiased variance BatchNorm keeps (n / (n - 1) on 4 x 4 x 4 values)
+    assert float((fixed - on_batch).abs().max()) < 0.01
+    gan = build_model("pix2pix", {"generator": "compact", "ngf": 4})
+    assert recalibrate_batchnorm(gan, [], lambda batch: gan(batch)) == 0
 
 
 def test_masked_pixels_leave_the_update_unchanged(data, tmp_path):

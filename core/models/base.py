@@ -11,6 +11,7 @@ RGB in [0, 1] out, same H, W.
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -76,6 +77,11 @@ class TranslationModel(nn.Module, abc.ABC):
     @abc.abstractmethod
     def forward(self, sar: torch.Tensor, dem: torch.Tensor | None = None) -> torch.Tensor:
         """Raw network in the native ranges (see the module docstring)."""
+
+    def start_at_colour(self, colour: Sequence[float]) -> bool:
+        """Start a fresh network near a constant RGB ``colour`` in (0, 1), where the family
+        can (SARDINet does); False where it cannot, the default."""
+        return False
 
     # --- inputs -------------------------------------------------------------------------
 

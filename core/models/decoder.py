@@ -116,3 +116,19 @@ class SARDINetDecoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layers(x)
+
+    @torch.no_grad()
+    def start_at_colour(self, colour: Sequence[float], weight_scale: float = 0.1) -> None:
+        """Make a fresh decoder output about ``colour`` (RGB in (0, 1)) everywhere: the last
+        convolution's bias becomes the colour's logit and its kernels shrink.
+
+        Why: a Sigmoid starts at 0.5 grey, far from real Sentinel-2 colours (about 0.15-0.2),
+        so a briefly trained network would spend its minutes learning the mean colour and
+        overshoot it; started at the training mean it learns departures from it.
+        """
+        last = [m for m in self.layers if isinstance(m, nn.Conv2d)][-1]
+        per_channel = last.out_channels // len(colour)  # sub-pixel: 4 maps per channel
+        target = torch.as_tensor(colour, dtype=last.weight.dtype).clamp(1e-3, 1 - 1e-3)
+        logits = torch.logit(target)
+        last.bias.copy_(logits.repeat_interleave(per_channel))
+        last.weight.mul_(weight_scale)

@@ -7,7 +7,7 @@ from ``CONDITIONINGS`` by the config's ``fusion``. See ``SARDINetConfig`` for wi
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
@@ -149,6 +149,11 @@ class SARDINet(TranslationModel):
     def forward(self, sar: torch.Tensor, dem: torch.Tensor | None = None) -> torch.Tensor:
         self.check_inputs(sar, dem, need_multiple=True)
         return self.decoder(self.encoder(self.conditioning(sar, dem)))
+
+    def start_at_colour(self, colour: Sequence[float]) -> bool:
+        """Start a fresh network near ``colour`` (see ``SARDINetDecoder.start_at_colour``)."""
+        self.decoder.start_at_colour(colour)
+        return True
 
     def conditioning_weight_count(self) -> int:
         """Convolution kernels of the input conditioning (biases, BatchNorm excluded),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ...core.errors import InputError
 from .config import TrainConfig
+from .losses import SUPERVISED_LOSSES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +52,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="keep float32 on GPU (mixed precision is on by default)")
     parser.add_argument("--previews", type=int, default=4,
                         help="validation patches drawn in previews/ each epoch")
+    parser.add_argument("--loss", default=TrainConfig.loss, choices=tuple(SUPERVISED_LOSSES),
+                        help="SARDINet family loss, also the validation score that picks "
+                             "the best epoch: l1 (paper) or mse (aims at the mean colour, "
+                             "which MSE scores)")
+    parser.add_argument("--recalibrate-bn", action="store_true",
+                        help="after each epoch, re-estimate BatchNorm statistics over the "
+                             "training batches with the final weights (few or small batches)")
     parser.add_argument("--max-minutes", type=float, default=None,
                         help="stop after the epoch that passes this many minutes")
     parser.add_argument("--notes", default="", help="free text kept in the weights metadata")
@@ -66,7 +74,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         resume=args.resume, augment=args.augment, patch=args.patch, stride=args.stride,
         model_config=parse_model_config(args.config), dataset_kind=args.dataset_kind,
         dem_max_m=args.dem_max, amp=not args.no_amp, previews=args.previews,
-        max_minutes=args.max_minutes, notes=args.notes)
+        max_minutes=args.max_minutes, notes=args.notes, loss=args.loss,
+        recalibrate_bn=args.recalibrate_bn)
 
 
 def init_metadata(init: str):

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from ...core.errors import InputError
+from .losses import SUPERVISED_LOSSES
 
 FAMILY_LR = {"supervised": 1e-5, "pix2pix": 2e-4, "cyclegan": 2e-4}
 
@@ -39,6 +40,8 @@ class TrainConfig:
     dem_max_m: float | None = None    # DEM scaling; None keeps Normalization's default
     amp: bool = True                  # mixed precision on CUDA (bf16 if supported, else fp16)
     previews: int = 4                 # validation patches drawn in previews/
+    recalibrate_bn: bool = False      # re-estimate BatchNorm statistics after each epoch
+    loss: str = "l1"                  # SARDINet family: l1 (paper) or mse; picks best epoch
     lambda_l1: float = 100.0          # pix2pix
     lambda_cycle: float = 10.0        # CycleGAN, each way
     lambda_identity: float = 0.5      # CycleGAN, times lambda_cycle; 0 when channels differ
@@ -83,6 +86,9 @@ def _check_numbers(cfg: TrainConfig) -> None:
                          "default.")
     if cfg.stride is not None and int(cfg.stride) < 1:
         raise InputError(f"--stride must be at least 1 pixel (got {cfg.stride}).")
+    if cfg.loss not in SUPERVISED_LOSSES:
+        raise InputError(f"--loss must be one of {', '.join(SUPERVISED_LOSSES)} (got "
+                         f"{cfg.loss!r}).")
     if int(cfg.previews) < 0:
         raise InputError(f"--previews must be 0 or more (got {cfg.previews}).")
     if cfg.max_minutes is not None and not (math.isfinite(cfg.max_minutes)

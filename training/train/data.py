@@ -19,6 +19,8 @@ from ..datasets.split import indices_of
 from .config import TrainConfig
 from .ddp import DistContext
 
+MEAN_COLOUR_PATCHES = 200  # the starting colour is settled long before that
+
 
 class ShardSampler(Sampler[int]):
     """Every world_size-th index from ``rank``: each validation item is seen exactly once."""
@@ -54,6 +56,23 @@ class RunData:
                          sampler=ShardSampler(len(self.val), ctx.rank, ctx.world_size),
                          num_workers=cfg.workers, pin_memory=pin)
         return train, val
+
+    def mean_colour(self, limit: int = MEAN_COLOUR_PATCHES) -> list[float] | None:
+        """Mean RGB over the valid pixels of (at most ``limit`` evenly spaced) training
+        patches, unaugmented; None when none is valid. A fresh model starts there."""
+        indices = self.train.indices
+        if len(indices) > limit:
+            indices = [indices[round(i * (len(indices) - 1) / (limit - 1))]
+                       for i in range(limit)]
+        view = _NoAugment(self.dataset, list(indices))
+        total = torch.zeros(3, dtype=torch.float64)
+        pixels = 0
+        for i in range(len(view)):
+            sample = view[i]
+            valid = sample["valid"][0].bool()
+            total += sample["optical"][:, valid].double().sum(dim=1)
+            pixels += int(valid.sum())
+        return (total / pixels).tolist() if pixels else None
 
     def preview_samples(self, count: int) -> list[dict]:
         """The first ``count`` validation patches (the validation view never augments)."""

@@ -16,6 +16,21 @@ def masked_l1(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor) -> 
     return diff.sum() / weight.sum().clamp_min(1.0)
 
 
+def masked_mse(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Mean squared error over valid pixels and all channels (0 when nothing is valid).
+
+    Why besides L1: L1 pulls each pixel to the median colour, MSE to the mean; on real
+    Sentinel-2, whose reflectances are skewed towards bright pixels, the median is darker,
+    so an L1-trained model comes out darker than the mean colour MSE rewards (and, briefly
+    trained on real pairs, scored worse than that flat colour: docs/RESULTS.md)."""
+    weight = valid.to(torch.float32).expand_as(target)
+    diff = (pred.float() - target.float()).square() * weight
+    return diff.sum() / weight.sum().clamp_min(1.0)
+
+
+SUPERVISED_LOSSES = {"l1": masked_l1, "mse": masked_mse}
+
+
 def patch_weights(valid: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """(B, 1, h, w) weights for a PatchGAN output map: 1 where the receptive field is all
     valid, 0 where it touches an invalid pixel (so clouds neither look real nor fake)."""

@@ -13,10 +13,11 @@ import torch
 from ...core.errors import InputError
 from ...core.models.base import TranslationModel
 from .amp import Amp
+from .batchnorm import recalibrate_batchnorm
 from .checkpoint import load_module, load_optimizer, module_tensors, optimizer_tensors
 from .config import FAMILY_LR, TrainConfig
 from .ddp import DistContext, unwrap, wrap
-from .losses import masked_l1
+from .losses import SUPERVISED_LOSSES
 
 STEPS: dict[str, type[Step]] = {}
 
@@ -71,6 +72,17 @@ class Step:
         valid = batch["valid"].to(self.ctx.device, non_blocking=True)
         return sar, dem, target, valid
 
+    def recalibrate_batchnorm(self, batches) -> int:
+        """Re-estimate the translation model's BatchNorm statistics (``batchnorm.py``)."""
+        model = self.translation_model
+
+        def forward(batch: dict) -> torch.Tensor:
+            sar, dem, _, _ = self.inputs(batch)
+            with self.amp.autocast():
+                return model(sar, dem)
+
+        return recalibrate_batchnorm(model, batches, forward)
+
     def train(self) -> None:
         self.net.train()
         for module in self.modules.values():
@@ -107,7 +119,8 @@ class Step:
 
 @register("sardinet")
 class SupervisedStep(Step):
-    """SARDINet family: masked L1 (MAE) with Adam, as in the DEM-fusion paper."""
+    """SARDINet family: masked L1 (MAE) with Adam, as in the DEM-fusion paper (or masked
+    MSE, ``--loss mse``)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -119,8 +132,8 @@ class SupervisedStep(Step):
         opt.zero_grad(set_to_none=True)
         with self.amp.autocast():
             pred = self.net(sar, dem)
-        loss = masked_l1(pred, target, valid)
+        loss = SUPERVISED_LOSSES[self.cfg.loss](pred, target, valid)
         self.amp.backward(loss)
         self.amp.step(opt)
         self.amp.update()
-        return {"l1": float(loss.detach())}
+        return {self.cfg.loss: float(loss.detach())}

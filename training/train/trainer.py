@@ -89,6 +89,7 @@ class _Run:
         self.best_l1 = float("inf")
         self.best_epoch = 0
         self.best_metrics: dict = {}
+        self.start_colour: list[float] | None = None  # a fresh model's starting colour
 
     # -- set-up ---------------------------------------------------------------------------
     def prepare_folder(self) -> None:
@@ -124,6 +125,10 @@ class _Run:
             raise InputError(f"Patches of {height}x{width} px from {self.cfg.data} are not "
                              f"multiples of {spec.size_multiple}, which {spec.name} needs; "
                              "choose --patch accordingly or crop the patches.")
+        if not self.cfg.init:  # a fresh model starts at the training mean colour
+            colour = data.mean_colour()
+            if colour is not None and model.start_at_colour(colour):
+                self.start_colour = [round(c, 4) for c in colour]
         epochs = self.cfg.epochs
         amp = Amp(self.ctx.device, self.cfg.amp)
         self.amp = amp
@@ -137,7 +142,7 @@ class _Run:
                 "dataset": data.dataset.describe(),
                 "split_sizes": {k: len(v) for k, v in data.split.items()},
                 "world_size": self.ctx.world_size, "device": str(self.ctx.device),
-                "lr": step.lr, "torch": torch.__version__}
+                "lr": step.lr, "start_colour": self.start_colour, "torch": torch.__version__}
         with atomic_output(self.run_dir / "config.json") as tmp:
             tmp.write_text(json.dumps(info, indent=2, default=str))
         save_split(data.split, self.run_dir)
@@ -168,6 +173,8 @@ class _Run:
             tick = time.perf_counter()
             train_loader, val_loader = data.loaders(self.cfg, self.ctx, epoch)
             terms = self.train_epoch(step, train_loader, epoch)
+            if self.cfg.recalibrate_bn:
+                step.recalibrate_batchnorm(train_loader)
             ddp.sync_buffers(step.translation_model, self.ctx)
             metrics = validate(step.translation_model, val_loader, self.amp, self.ctx)
             if not math.isfinite(metrics["val_l1"]):
@@ -176,10 +183,10 @@ class _Run:
                    "lr": step.current_lr(), "seconds": time.perf_counter() - tick}
             step.end_epoch(epoch)
             self.history.append(row)
-            improved = metrics["val_l1"] < self.best_l1
+            score = metrics[f"val_{self.cfg.loss}"]  # best_l1: the chosen loss's score
+            improved = score < self.best_l1
             if improved:
-                self.best_l1, self.best_epoch, self.best_metrics = \
-                    metrics["val_l1"], epoch, metrics
+                self.best_l1, self.best_epoch, self.best_metrics = score, epoch, metrics
             if self.ctx.is_main:
                 self.save_epoch(data, step, epoch, improved, previews)
             self.ctx.barrier()
