@@ -24,7 +24,7 @@ SIDECARS = (".aux.xml", ".ovr", ".msk")
 LOCK_SUFFIX = ".sardine-lock"
 STEM_CHARS = 60  # of the output's name in temporary names (they must fit NAME_MAX too)
 _SWEPT: set[str] = set()  # folders whose stale files this process has already removed
-_SCRATCH = re.compile(r"^\..*\.(\d+)-[A-Za-z0-9_]{8}\.(?:part(?:\.[^.]+)?|pass1\.tif)"
+_SCRATCH = re.compile(r"^\..*\.(\d+)-[A-Za-z0-9_]{8}\.(?:part(?:\.[^.]+){0,2}|pass1\.tif)"
                       r"(?:\.aux\.xml|\.ovr|\.msk)?$")
 
 
@@ -51,6 +51,25 @@ def check_output_path(out_path: str | os.PathLike, inputs: Sequence[str | os.Pat
         raise InputError(f"The output {out} is a folder; give a file name such as {out}/out.tif.")
     probe_writable(out.parent)
     return out
+
+
+def check_output_folder(folder: str | os.PathLike, what: str = "output folder") -> Path:
+    """Refuse, before any work, a folder of outputs that is a file, lies under a file, or
+    cannot be made or written (probed in the folder, or in the nearest existing parent it
+    would be created in)."""
+    path = Path(folder).expanduser().absolute()
+    if path.exists() and not path.is_dir():
+        raise InputError(f"The {what} {path} is a file; give a folder.")
+    existing = path
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise InputError(f"The {what} {path} is under {existing}, which is a file, not a "
+                         "folder; choose a folder elsewhere.")
+    probe_writable(existing)
+    return path
 
 
 def _check_folder(out: Path) -> None:

@@ -23,6 +23,9 @@ class AcquisitionGeometry:
         if not math.isfinite(float(self.heading_deg)):
             raise InputError(f"Heading {self.heading_deg} deg is not a finite angle; give "
                              "degrees clockwise from north (Sentinel-1 descending: about 190).")
+        if not -360.0 <= float(self.heading_deg) <= 360.0:  # beyond: a typo, not an angle
+            raise InputError(f"Heading {self.heading_deg:g} deg is outside -360..360; give "
+                             "degrees clockwise from north (Sentinel-1 descending: about 190).")
         if not 0.0 < float(self.incidence_deg) < 90.0:
             raise InputError(f"Incidence angle {self.incidence_deg} deg is outside (0, 90); "
                              "Sentinel-1 IW uses about 30 to 46 deg.")

@@ -48,7 +48,7 @@ def test_bands_guessed_from_descriptions_or_count():
     assert guess_bands(("Red", "Green", "Blue"))[0] == (1, 2, 3)
     assert guess_bands((None,) * 13)[0] == (4, 3, 2)
     assert guess_bands((None,) * 3)[0] == (1, 2, 3)
-    with pytest.raises(InputError, match="--optical-bands"):
+    with pytest.raises(InputError, match="red, green and blue band numbers"):
         guess_bands((None,) * 5)
     assert parse_bands("4,3,2") == (4, 3, 2)
     with pytest.raises(InputError, match="three"):

@@ -25,6 +25,7 @@ import rasterio
 from affine import Affine
 from conftest import SARDINE
 from sardine.cli import main
+from sardine.core.bundled import BUNDLED_DIR
 from support import (
     UTM,
     make_scene,
@@ -100,8 +101,23 @@ def inp(tmp_path_factory) -> Path:
     _craft_weights(w, d / "huge.safetensors", meta=lambda m: m["config"].update(
         encoder_widths=[1 << 20, 1 << 20], decoder_widths=[1 << 20, 1 << 20]))
     _craft_weights(w, d / "bad_shape.safetensors", shape=lambda s: [2 * s[0], *s[1:]])
+    write_raster(d / "one.tif", sv[:1], UTM, t)
+    write_raster(d / "dem_complex.tif", heights.astype(np.complex64), UTM, t)
+    _vrt_of_a_missing_file(sar, d / "gone.tif", d / "missing_source.vrt")
+    (d / "model.onnx").write_bytes((BUNDLED_DIR / "sardinet.onnx").read_bytes())
+    (d / "site").mkdir()
+    (d / "site" / "pre_optical.tif").write_bytes(sar.read_bytes())
     (d / "data").mkdir()
     return d
+
+
+def _vrt_of_a_missing_file(src: Path, gone: Path, vrt: Path) -> None:
+    """A VRT whose only source file no longer exists (moved, or a broken download)."""
+    from osgeo import gdal
+
+    gone.write_bytes(src.read_bytes())
+    gdal.BuildVRT(str(vrt), [str(gone)]).FlushCache()
+    gone.unlink()
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
@@ -138,6 +154,11 @@ T = ["translate", "--sar", "{i}/sar.tif", "--dem", "{i}/dem.tif", "--model",
      "{i}/w.safetensors", "--tile", "64", "--overlap", "16", "--device", "cpu"]
 D = ["distortion", "--dem", "{i}/dem.tif", "--incidence", "39", "--heading", "190"]
 TR = ["train", "--data", "{i}/data", "--epochs", "1", "--device", "cpu"]
+AD = ["adapt", "--sar", "{i}/sar.tif", "--optical", "{i}/rgb.tif", "--dem", "{i}/dem.tif",
+      "--base", "{i}/w.safetensors", "--device", "cpu"]
+CH = ["change", "--pre-sar", "{i}/sar.tif", "--post-sar", "{i}/dn.tif", "--dem", "{i}/dem.tif",
+      "--model", "{i}/w.safetensors", "--incidence", "39", "--heading", "190", "--tile", "64",
+      "--overlap", "16", "--device", "cpu"]
 
 
 def _t(*extra: str, out: str = "{o}/out.tif") -> list[str]:
@@ -158,7 +179,7 @@ CASES = [
     ("out-folder-missing", _t(out="{o}/missing/out.tif"), 1, ["does not exist"]),
     ("out-is-input", _t(out="{i}/dem.tif"), 1, ["also an input"]),
     ("out-not-geotiff", _t(out="{o}/out.png"), 1, ["must be a GeoTIFF"]),
-    ("out-empty", _t(out=""), 1, ["not a file name"]),
+    ("out-empty", _t(out=""), 2, ["--out: the value is empty"]),
     ("out-is-a-folder", _t(out="{o}"), 1, ["not a file name"]),
     ("distortion-out-is-out", _t("--distortion-out", "{o}/out.tif", "--incidence", "39",
                                  "--heading", "190"), 1, ["its own file name"]),
@@ -215,6 +236,56 @@ CASES = [
     ("train-out-is-data", [*TR, "--out", "{i}/data"], 1, ["training data folder"]),
     ("train-patch-zero", [*TR, "--out", "{o}/run", "--patch", "0"], 1, ["--patch"]),
     ("train-lr-nan", [*TR, "--out", "{o}/run", "--lr", "nan"], 1, ["--lr"]),
+    # found by the final sweep -------------------------------------------------------------
+    # numbers a library crashes on or that mean nothing
+    ("threads-huge", _t("--threads", "100000"), 1, ["thread count 100000", "from 1 to"]),
+    ("heading-huge", _t("--distortion-out", "{o}/m.tif", "--incidence", "39", "--heading",
+                        "1e300"), 1, ["outside -360..360"]),
+    ("adapt-threads-huge", [*AD, "--out", "{o}/a.safetensors", "--threads", "100000"], 1,
+     ["thread count 100000"]),
+    ("adapt-lr-negative", [*AD, "--out", "{o}/a.safetensors", "--lr", "-1"], 1,
+     ["--lr -1.0 must be a positive number"]),
+    ("export-check-size-negative", ["export", "--weights", "{i}/w.safetensors", "--out",
+                                    "{o}/x.onnx", "--check-size", "-4"], 1, ["check size -4"]),
+    ("bench-size-zero", ["bench", "--quick", "--size", "0"], 1, ["bench size 0"]),
+    ("change-heading-inf", _swap([*CH, "--out", "{o}/c"], "--heading", "inf"), 1,
+     ["inf deg is not a finite angle"]),
+    # option syntax: one line, argparse's status 2
+    ("option-empty-value", _swap(_t(), "--sar", ""), 2, ["--sar: the value is empty"]),
+    ("option-not-a-number", _swap(_t(), "--tile", "x"), 2, ["invalid int value: 'x'",
+                                                            "sardine translate --help"]),
+    # inputs named for what they are
+    ("sar-one-band-guessed", _swap(_t(), "--sar", "{i}/one.tif"), 1,
+     ["has 1 band(s)", "gdalbuildvrt -separate"]),
+    ("sar-vrt-source-missing", _swap(_t(), "--sar", "{i}/missing_source.vrt"), 1,
+     ["gone.tif: No such file"]),
+    ("dem-complex", _swap(_t(), "--dem", "{i}/dem_complex.tif"), 1, ["complex numbers"]),
+    ("distortion-dem-complex", _swap([*D, "--out", "{o}/m.tif"], "--dem",
+                                     "{i}/dem_complex.tif"), 1, ["complex numbers"]),
+    ("export-onnx-as-weights", ["export", "--weights", "{i}/model.onnx", "--out",
+                                "{o}/x.onnx"], 1, ["is an ONNX file", "model.safetensors"]),
+    ("change-same-file", _swap([*CH, "--out", "{o}/c"], "--post-sar", "{i}/sar.tif"), 1,
+     ["are the same file"]),
+    ("change-post-one-band", _swap([*CH, "--out", "{o}/c"], "--post-sar", "{i}/one.tif"), 1,
+     ["has 1 band(s)"]),
+    ("change-post-all-nodata", _swap([*CH, "--out", "{o}/c"], "--post-sar", "{i}/void.tif"),
+     1, ["void.tif has no valid pixel"]),
+    ("evaluate-change-not-a-pair", ["evaluate-change", "--pair", "{i}/data", "--change",
+                                    "{i}/data"], 1, ["has no landslide.tif"]),
+    # outputs: each its own file, not an input, writable before any work
+    ("trust-out-is-out", _t("--trust-out", "{o}/out.tif", "--incidence", "39", "--heading",
+                            "190"), 1, ["trust layer and the translation are both"]),
+    ("trust-out-png", _t("--trust-out", "{o}/t.png", "--incidence", "39", "--heading",
+                         "190"), 1, ["must be a GeoTIFF"]),
+    ("adapt-out-is-base", [*AD, "--out", "{i}/w.safetensors"], 1, ["also an input"]),
+    ("adapt-report-unwritable", [*AD, "--out", "{o}/a.safetensors", "--report", "/proc/rep"],
+     1, ["Cannot write to the output folder /proc"]),
+    ("change-out-holds-an-input", _swap([*CH, "--out", "{i}/site"], "--pre-sar",
+                                        "{i}/site/pre_optical.tif"), 1, ["also an input"]),
+    ("bench-json-unwritable", ["bench", "--quick", "--json", "/proc/b.json"], 1,
+     ["Cannot write to the output folder /proc"]),
+    ("calibrate-out-unwritable", ["calibrate", "--out", "/proc/c.json", "--data",
+                                  "{i}/data"], 1, ["Cannot write to the output folder /proc"]),
 ]
 
 
@@ -224,7 +295,10 @@ def test_refused_in_one_line(entry, inp, tmp_path, capsys, argv, status, phrases
     out = tmp_path / "out"
     out.mkdir()
     before = _snapshot(inp)
-    code = entry([a.format(i=inp, o=out) for a in argv])
+    try:
+        code = entry([a.format(i=inp, o=out) for a in argv])
+    except SystemExit as exc:  # argparse's own refusals (status 2), as the command exits
+        code = exc.code
     captured = capsys.readouterr()
     assert code == status, captured.err
     line = _one_line(captured.err)
@@ -265,7 +339,8 @@ def test_stale_scratch_and_lock_removed_by_a_later_run(entry, inp, tmp_path, cap
     out.mkdir()
     pid = _dead_pid()
     stale = [out / f".o.{pid}-abcdefgh.part.tif", out / f".x.{pid}-abcdefgh.pass1.tif",
-             out / f".o.{pid}-abcdefgh.part.tif.aux.xml"]
+             out / f".o.{pid}-abcdefgh.part.tif.aux.xml",
+             out / f".t.{pid}-abcdefgh.part.dist.tif"]  # --trust-out's and change's scratch
     for path in stale:
         path.write_bytes(b"left by a killed run")
     (out / ".o.tif.sardine-lock").write_text(str(pid))

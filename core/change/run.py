@@ -11,13 +11,12 @@ from pathlib import Path
 
 from rasterio.enums import Resampling
 
-from ..atomic import atomic_output, scratch_file
+from ..atomic import atomic_output, check_output_path, scratch_file
 from ..errors import InputError
 from ..feedback import Feedback
-from ..normalization import looks_linear
 from ..raster_io import open_raster
 from ..translate import TranslateParams, translate, validate
-from ..translate.sampling import sample_sar
+from ..translate.preflight import check_sar_raster
 from ..version import __version__
 from .layers import LayerInputs, write_layers
 from .pair import check_pair, write_aligned
@@ -58,6 +57,10 @@ def run_change(params: ChangeParams, feedback: Feedback | None = None) -> Change
     if len(params.pre_bands) != 2 or len(params.post_bands) != 2:
         raise InputError("Change needs the VV and VH bands of both acquisitions (two band "
                          "numbers each).")
+    if pre.resolve() == post.resolve():
+        raise InputError(f"The pre- and post-event SAR are the same file ({pre.name}), so "
+                         "nothing can have changed; give the acquisition after the event as "
+                         "the post-event SAR.")
     coverage = check_pair(pre, post)
     if coverage < MIN_COVERAGE:
         feedback.warning(f"The post-event SAR covers only about {100 * coverage:.0f}% of the "
@@ -81,7 +84,8 @@ def run_change(params: ChangeParams, feedback: Feedback | None = None) -> Change
 
 def _run(params: ChangeParams, pre: Path, post: Path, out_dir: Path, feedback: Feedback
          ) -> dict:
-    finals = {name: out_dir / f"{name}.tif" for name in OUTPUTS}
+    finals = {name: check_output_path(out_dir / f"{name}.tif", [pre, post, params.dem_path])
+              for name in OUTPUTS}
     with ExitStack() as stack:
         tmp = {name: stack.enter_context(atomic_output(path)) for name, path in finals.items()}
         dist = (stack.enter_context(scratch_file(finals["trust"], ".part.dist.tif"))
@@ -91,8 +95,9 @@ def _run(params: ChangeParams, pre: Path, post: Path, out_dir: Path, feedback: F
         grid = pre_plan.sar_grid
         aligned = stack.enter_context(scratch_file(finals["post_optical"], ".part.post.tif"))
         feedback.info(f"Warping the post-event SAR {post.name} onto the pre-event grid.")
-        with open_raster(post, "post-event SAR") as src:
-            post_linear = looks_linear(sample_sar(src, params.post_bands, src.nodata, False))
+        with open_raster(post, "post-event SAR") as src:  # refused for what it is, by name
+            post_linear = check_sar_raster(src, post, params.post_bands, pre_plan.model,
+                                           [])[3]
         write_aligned(post, params.post_bands, post_linear, grid, aligned,
                       _fraction(feedback, 0.0, 5.0), feedback.check_cancelled)
         post_params = _translate_params(params, aligned, (1, 2), tmp["post_optical"], None)

@@ -24,6 +24,7 @@ from ..errors import InputError
 from ..feedback import Feedback
 from ..geometry import AcquisitionGeometry
 from ..grid import RasterGrid
+from ..raster_io import refuse_complex_dem
 from ..scoped import gdal_cache
 from ..translate.plausibility import check_height_raster
 from .codes import CODES, COLORS, LEGEND, NODATA
@@ -54,6 +55,7 @@ def _open_reader(stack: ExitStack, dem_path: Path, target: RasterGrid | None):
     except RasterioIOError as exc:
         raise InputError(f"The DEM {dem_path} cannot be read as a raster ({exc}); give a "
                          "GeoTIFF of heights in metres.") from exc
+    refuse_complex_dem(src, dem_path.name)
     if src.crs is None:
         raise InputError(f"The DEM {dem_path} has no coordinate reference system; assign one "
                          "(gdal_edit.py -a_srs EPSG:...) so its pixel size in metres is known.")
