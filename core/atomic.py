@@ -218,6 +218,31 @@ def atomic_output(out_path: str | os.PathLike, suffix: str | None = None) -> Ite
 
 
 @contextmanager
+def folder_made_for_run(folder: str | os.PathLike) -> Iterator[Path]:
+    """Create ``folder`` (and missing parents); if the run fails or is cancelled, the
+    folders it created are removed again, as far as they are empty (finished outputs in
+    them are kept)."""
+    path = Path(folder).expanduser().absolute()
+    made = [p for p in (path, *path.parents) if not p.exists()]
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        yield path
+    except BaseException:
+        for created in made:  # deepest first
+            for sub in sorted((p for p in created.rglob("*") if p.is_dir()), reverse=True):
+                _remove_if_empty(sub)
+            _remove_if_empty(created)
+        raise
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:  # not empty, or gone
+        pass
+
+
+@contextmanager
 def scratch_file(beside: Path, suffix: str = ".pass1.tif") -> Iterator[Path]:
     """A temporary file beside ``beside`` (same disk), removed whatever happens, and by a
     later run if this process is killed outright."""

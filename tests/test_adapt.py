@@ -159,7 +159,7 @@ def test_bad_input_on_the_command_line(pair, tmp_path):
     proc = run_cli("adapt", "--sar", str(pair["sar"]), "--optical", str(pair["optical"]),
                    "--out", str(out), "--base", "sardinet-late")
     assert proc.returncode == 1
-    assert "sardine adapt: error:" in proc.stderr and "--dem" in proc.stderr
+    assert "sardine adapt: error:" in proc.stderr and "give a DEM" in proc.stderr
     assert not out.exists()
 
 

@@ -284,6 +284,12 @@ CASES = [
                                         "{i}/site/pre_optical.tif"), 1, ["also an input"]),
     ("bench-json-unwritable", ["bench", "--quick", "--json", "/proc/b.json"], 1,
      ["Cannot write to the output folder /proc"]),
+    ("simulate-dataset-dem-unreadable", ["simulate-dataset", "--out", "{o}/sd", "--count", "2",
+                                         "--patch", "32", "--size", "64", "--dem",
+                                         "{i}/broken.tif"], 1, ["DEM raster", "cannot be read"]),
+    ("experiment-unknown-model", ["experiment", "--models", "sardinet,nosuch", "--data",
+                                  "{i}/data", "--out", "{o}/x", "--seeds", "1"], 1,
+     ["Unknown model 'nosuch'"]),
     ("calibrate-out-unwritable", ["calibrate", "--out", "/proc/c.json", "--data",
                                   "{i}/data"], 1, ["Cannot write to the output folder /proc"]),
 ]
@@ -466,3 +472,22 @@ def test_qgis_task_guard_one_line_and_log(tmp_path, monkeypatch):
         with qgis_errors():
             raise OSError(28, "No space left on device", "/data/out.tif")
     assert "the disk is full" in str(info.value) and "/data/out.tif" in str(info.value)
+
+
+def test_cancelled_dataset_run_leaves_no_patch(tmp_path, monkeypatch):
+    """``simulate-dataset`` cancelled after some patches: they go, and the folders it made."""
+    from sardine.training.simulate import dataset
+
+    written = []
+
+    def cancelled_after_three(scene, paths, window):
+        if len(written) == 3:
+            raise KeyboardInterrupt
+        written.append(paths)
+        real(scene, paths, window)
+
+    real = dataset.write_layers
+    monkeypatch.setattr(dataset, "write_layers", cancelled_after_three)
+    with pytest.raises(KeyboardInterrupt):
+        dataset.simulate_dataset(tmp_path / "sd", 8, patch=16, size=64)
+    assert len(written) == 3 and list(tmp_path.iterdir()) == []

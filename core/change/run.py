@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rasterio.enums import Resampling
 
-from ..atomic import atomic_output, check_output_path, scratch_file
+from ..atomic import atomic_output, check_output_path, folder_made_for_run, scratch_file
 from ..errors import InputError
 from ..feedback import Feedback
 from ..raster_io import open_raster
@@ -68,14 +68,8 @@ def run_change(params: ChangeParams, feedback: Feedback | None = None) -> Change
     out_dir = Path(params.out_dir).expanduser()
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir} is a file; give a folder for the outputs.")
-    created = not out_dir.exists()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    try:
+    with folder_made_for_run(out_dir):
         paths = _run(params, pre, post, out_dir, feedback)
-    except BaseException:
-        if created and not any(out_dir.iterdir()):
-            out_dir.rmdir()
-        raise
     plan_grid = paths.pop("_grid")
     feedback.progress(100.0)
     return ChangeResult(paths=paths, width=plan_grid.width, height=plan_grid.height,
