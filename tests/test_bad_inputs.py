@@ -491,3 +491,22 @@ def test_cancelled_dataset_run_leaves_no_patch(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         dataset.simulate_dataset(tmp_path / "sd", 8, patch=16, size=64)
     assert len(written) == 3 and list(tmp_path.iterdir()) == []
+
+
+def test_distortion_target_grid_without_overlap(inp, tmp_path):
+    """Processing's mask on a SAR grid the DEM misses: said, not 'no valid height'."""
+    from sardine.core.distortion.raster import write_distortion_raster
+    from sardine.core.errors import InputError
+    from sardine.core.geometry import AcquisitionGeometry
+    from sardine.core.grid import RasterGrid
+
+    far = write_raster(tmp_path / "far.tif", sar_values(8, 8), UTM,
+                       Affine(10.0, 0, 700000.0, 0, -10.0, 4000000.0))
+    with rasterio.open(far) as src:
+        grid = RasterGrid.from_dataset(src)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(InputError, match="does not overlap the target grid"):
+        write_distortion_raster(inp / "dem.tif", out / "m.tif", AcquisitionGeometry(),
+                                target=grid)
+    assert list(out.iterdir()) == []
