@@ -264,8 +264,6 @@ CASES = [
                                      "{i}/dem_complex.tif"), 1, ["complex numbers"]),
     ("export-onnx-as-weights", ["export", "--weights", "{i}/model.onnx", "--out",
                                 "{o}/x.onnx"], 1, ["is an ONNX file", "model.safetensors"]),
-    ("change-same-file", _swap([*CH, "--out", "{o}/c"], "--post-sar", "{i}/sar.tif"), 1,
-     ["are the same file"]),
     ("change-post-one-band", _swap([*CH, "--out", "{o}/c"], "--post-sar", "{i}/one.tif"), 1,
      ["has 1 band(s)"]),
     ("change-post-all-nodata", _swap([*CH, "--out", "{o}/c"], "--post-sar", "{i}/void.tif"),

@@ -57,10 +57,10 @@ def run_change(params: ChangeParams, feedback: Feedback | None = None) -> Change
     if len(params.pre_bands) != 2 or len(params.post_bands) != 2:
         raise InputError("Change needs the VV and VH bands of both acquisitions (two band "
                          "numbers each).")
-    if pre.resolve() == post.resolve():
-        raise InputError(f"The pre- and post-event SAR are the same file ({pre.name}), so "
-                         "nothing can have changed; give the acquisition after the event as "
-                         "the post-event SAR.")
+    if pre.resolve() == post.resolve():  # runs (a check of the pipeline), but is said
+        feedback.warning(f"The pre- and post-event SAR are the same file ({pre.name}): the "
+                         "change is zero everywhere. Give the acquisition after the event "
+                         "as the post-event SAR.")
     coverage = check_pair(pre, post)
     if coverage < MIN_COVERAGE:
         feedback.warning(f"The post-event SAR covers only about {100 * coverage:.0f}% of the "
