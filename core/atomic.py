@@ -48,7 +48,8 @@ def check_output_path(out_path: str | os.PathLike, inputs: Sequence[str | os.Pat
         raise InputError(f"The output name {out.name[:40]}... is longer than the file system "
                          f"allows ({limit} bytes); choose a shorter name.")
     if out.is_dir():
-        raise InputError(f"The output {out} is a folder; give a file name such as {out}/out.tif.")
+        raise InputError(f"The output {out} is a folder; give the name of a file to write "
+                         "(in that folder or elsewhere).")
     probe_writable(out.parent)
     return out
 

@@ -288,6 +288,9 @@ CASES = [
     ("experiment-unknown-model", ["experiment", "--models", "sardinet,nosuch", "--data",
                                   "{i}/data", "--out", "{o}/x", "--seeds", "1"], 1,
      ["Unknown model 'nosuch'"]),
+    ("bench-json-is-a-folder", ["bench", "--quick", "--json", "{o}"], 1,
+     ["is a folder; give the name of a file"]),
+    ("train-out-is-a-file", [*TR, "--out", "{i}/sar.tif"], 1, ["sar.tif is a file"]),
     ("calibrate-out-unwritable", ["calibrate", "--out", "/proc/c.json", "--data",
                                   "{i}/data"], 1, ["Cannot write to the output folder /proc"]),
 ]
@@ -417,13 +420,15 @@ def test_terminating_signal_cancels_and_cleans_up(big_scene, tmp_path, sig):
     assert _snapshot(sar.parent) == before
 
 
-def test_ctrl_c_while_starting(tmp_path):
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_cancel_while_starting(tmp_path, sig):
+    """Also inside the hugepages re-exec, where Python's own handlers are not yet set."""
     proc = subprocess.Popen([str(SARDINE), "translate", "--sar", str(tmp_path / "s.tif"),
                              "--model", "x", "--out", str(tmp_path / "o.tif")], cwd=tmp_path,
                             env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     time.sleep(0.4)  # inside the imports (torch, GDAL) that take seconds
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(getattr(signal, sig))
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode in (130, 1), stderr  # 1 only if it had already refused
     _one_line(stderr)
