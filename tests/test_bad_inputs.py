@@ -3,20 +3,18 @@ exit status, exactly one line naming the problem (never a traceback), inputs sta
 byte-identical and the output folder stays empty.
 
 Most cases call the ``sardine`` entry point (``sardine.cli.main``) in this process, which
-is what the console script runs, to keep the suite fast; what needs a real process
-(signals, Ctrl-C while starting, a file-size limit, GDAL's own stderr) runs ``sardine`` as
-a subprocess.
+is what the console script runs, to keep the suite fast; what needs a real process (a
+file-size limit, GDAL's own stderr) runs ``sardine`` as a subprocess. Cancelling (signals,
+Ctrl-C while starting) is in test_cancel.py.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +26,13 @@ from sardine.cli import main
 from sardine.core.bundled import BUNDLED_DIR
 from support import (
     UTM,
+    env_no_bytecode,
     make_scene,
+    one_line,
     sar_transform,
     sar_values,
     save_tiny,
+    snapshot,
     write_raster,
 )
 
@@ -120,11 +121,6 @@ def _vrt_of_a_missing_file(src: Path, gone: Path, vrt: Path) -> None:
     gone.unlink()
 
 
-def _snapshot(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 @pytest.fixture
 def entry(monkeypatch):
     """Run ``sardine ARGS`` in this process; signal handlers and logging restored after."""
@@ -135,16 +131,6 @@ def entry(monkeypatch):
         signal.signal(sig, handler)
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
-
-
-def _one_line(stderr: str) -> str:
-    """The single message line (warnings and progress bars aside)."""
-    assert "Traceback" not in stderr, stderr
-    lines = [ln for ln in stderr.replace("\r", "\n").splitlines()
-             if ln.strip() and not ln.startswith("warning:") and "%|" not in ln]
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith("sardine"), stderr
-    return lines[0]
 
 
 # --- in-process cases: (id, argv with {i} = inputs folder and {o} = output folder,
@@ -298,20 +284,20 @@ CASES = [
 
 @pytest.mark.parametrize("argv,status,phrases", [c[1:] for c in CASES],
                          ids=[c[0] for c in CASES])
-def test_refused_in_one_line(entry, inp, tmp_path, capsys, argv, status, phrases):
+def test_refused_inone_line(entry, inp, tmp_path, capsys, argv, status, phrases):
     out = tmp_path / "out"
     out.mkdir()
-    before = _snapshot(inp)
+    before = snapshot(inp)
     try:
         code = entry([a.format(i=inp, o=out) for a in argv])
     except SystemExit as exc:  # argparse's own refusals (status 2), as the command exits
         code = exc.code
     captured = capsys.readouterr()
     assert code == status, captured.err
-    line = _one_line(captured.err)
+    line = one_line(captured.err)
     for phrase in phrases:
         assert phrase in line, line
-    assert _snapshot(inp) == before
+    assert snapshot(inp) == before
     assert list(out.iterdir()) == []
 
 
@@ -326,7 +312,7 @@ def test_unexpected_error_points_to_a_log(entry, inp, tmp_path, capsys, monkeypa
     out = tmp_path / "out"
     out.mkdir()
     code = entry([a.format(i=inp, o=out) for a in _t()])
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert code == 1 and "unexpected internal error (RuntimeError: boom" in line
     logs = list((tmp_path / "cache" / "sardine" / "logs").glob("error-*.log"))
     assert len(logs) == 1 and str(logs[0]) in line
@@ -362,7 +348,7 @@ def test_second_writer_of_one_output_is_refused(entry, inp, tmp_path, capsys):
     out.mkdir()
     (out / ".o.tif.sardine-lock").write_text(str(os.getppid()))  # a live, older process
     code = entry([a.format(i=inp, o=out) for a in _t(out="{o}/o.tif")])
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert code == 1 and "Another Sardine run" in line
     assert [p.name for p in out.iterdir()] == [".o.tif.sardine-lock"]
 
@@ -377,7 +363,7 @@ def test_train_nan_loss_stops_clearly(entry, tmp_path, capsys):
                   "--lr", "1e30", "--config", json.dumps(TINY_CONFIG)])
     captured = capsys.readouterr()
     assert code == 1
-    line = _one_line(captured.err)
+    line = one_line(captured.err)
     assert "no finite" in line or "diverged" in line
     assert "no weights were written" in line
     assert "weights:" not in captured.out
@@ -385,55 +371,6 @@ def test_train_nan_loss_stops_clearly(entry, tmp_path, capsys):
 
 
 # --- cases that need a real process ------------------------------------------------------
-
-def _env() -> dict[str, str]:
-    return dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-
-
-@pytest.fixture(scope="module")
-def big_scene(tmp_path_factory) -> tuple[Path, Path, Path]:
-    d = tmp_path_factory.mktemp("signals")
-    sar, dem = make_scene(d, 192)
-    return sar, dem, save_tiny(d / "w.safetensors")
-
-
-@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
-def test_terminating_signal_cancels_and_cleans_up(big_scene, tmp_path, sig):
-    sar, dem, weights = big_scene
-    out = tmp_path / "out"
-    out.mkdir()
-    before = _snapshot(sar.parent)
-    proc = subprocess.Popen(
-        [str(SARDINE), "translate", "--sar", str(sar), "--dem", str(dem), "--model",
-         str(weights), "--out", str(out / "o.tif"), "--tile", "64", "--overlap", "16",
-         "--batch", "1", "--device", "cpu", "--enhance", "laplacian"], cwd=out, env=_env(),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while not any(p.name.endswith(".pass1.tif") for p in out.iterdir()) \
-            and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)  # the scratch file appears once tiles are being written
-    proc.send_signal(getattr(signal, sig))
-    _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130, stderr
-    assert "Cancelled" in _one_line(stderr)
-    assert list(out.iterdir()) == []
-    assert _snapshot(sar.parent) == before
-
-
-@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM", "SIGHUP"])
-def test_cancel_while_starting(tmp_path, sig):
-    """Also inside the hugepages re-exec, where Python's own handlers are not yet set."""
-    proc = subprocess.Popen([str(SARDINE), "translate", "--sar", str(tmp_path / "s.tif"),
-                             "--model", "x", "--out", str(tmp_path / "o.tif")], cwd=tmp_path,
-                            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    time.sleep(0.4)  # inside the imports (torch, GDAL) that take seconds
-    proc.send_signal(getattr(signal, sig))
-    _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode in (130, 1), stderr  # 1 only if it had already refused
-    _one_line(stderr)
-    assert list(tmp_path.iterdir()) == []
-
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE on Linux")
 def test_full_disk_mid_write(inp, tmp_path):
@@ -447,15 +384,15 @@ def test_full_disk_mid_write(inp, tmp_path):
 
     out = tmp_path / "out"
     out.mkdir()
-    before = _snapshot(inp)
+    before = snapshot(inp)
     proc = subprocess.run([str(SARDINE), *[a.format(i=inp, o=out) for a in _t()]], cwd=out,
-                          env=_env(), capture_output=True, text=True, preexec_fn=limit,
+                          env=env_no_bytecode(), capture_output=True, text=True, preexec_fn=limit,
                           timeout=300)
     assert proc.returncode == 1, proc.stderr
-    assert "disk is probably full" in _one_line(proc.stderr)
+    assert "disk is probably full" in one_line(proc.stderr)
     assert "INFO" not in proc.stderr and "signalled" not in proc.stderr
     assert list(out.iterdir()) == []
-    assert _snapshot(inp) == before
+    assert snapshot(inp) == before
 
 
 def test_qgis_task_guard_one_line_and_log(tmp_path, monkeypatch):
@@ -475,25 +412,6 @@ def test_qgis_task_guard_one_line_and_log(tmp_path, monkeypatch):
         with qgis_errors():
             raise OSError(28, "No space left on device", "/data/out.tif")
     assert "the disk is full" in str(info.value) and "/data/out.tif" in str(info.value)
-
-
-def test_cancelled_dataset_run_leaves_no_patch(tmp_path, monkeypatch):
-    """``simulate-dataset`` cancelled after some patches: they go, and the folders it made."""
-    from sardine.training.simulate import dataset
-
-    written = []
-
-    def cancelled_after_three(scene, paths, window):
-        if len(written) == 3:
-            raise KeyboardInterrupt
-        written.append(paths)
-        real(scene, paths, window)
-
-    real = dataset.write_layers
-    monkeypatch.setattr(dataset, "write_layers", cancelled_after_three)
-    with pytest.raises(KeyboardInterrupt):
-        dataset.simulate_dataset(tmp_path / "sd", 8, patch=16, size=64)
-    assert len(written) == 3 and list(tmp_path.iterdir()) == []
 
 
 def test_distortion_target_grid_without_overlap(inp, tmp_path):
