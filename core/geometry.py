@@ -31,6 +31,9 @@ class AcquisitionGeometry:
                              "Sentinel-1 IW uses about 30 to 46 deg.")
         if self.look not in LOOKS:
             raise InputError(f"Look direction {self.look!r} is not one of {LOOKS}.")
+        # -167 (Sentinel-1 annotations) and 193 are one heading; checked above, then kept
+        # in 0..360 here, so every front end gets the same refusal and the same value.
+        object.__setattr__(self, "heading_deg", float(self.heading_deg) % 360.0)
 
     @property
     def look_azimuth_deg(self) -> float:

@@ -9,7 +9,7 @@ its bands. Nothing is guessed: a value is used only when the file states it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
@@ -128,6 +128,5 @@ def resolve_geometry(incidence: float | None, heading: float | None, look: str,
         where = "the SAR file's metadata does not state" if sar is not None else "no SAR file gives"
         raise InputError(f"The distortion mask needs the {' and the '.join(missing)}, which "
                          f"{where}; give {'it' if len(missing) == 1 else 'them'}. {WHERE}")
-    given = AcquisitionGeometry(incidence_deg=float(incidence), heading_deg=float(heading),
-                                look=look)  # refuses inf or absurd values before normalising
-    return replace(given, heading_deg=given.heading_deg % 360.0)
+    return AcquisitionGeometry(incidence_deg=float(incidence), heading_deg=float(heading),
+                               look=look)
