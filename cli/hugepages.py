@@ -16,6 +16,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from .signals import hold_cancel_signals, release_cancel_signals
+
 TUNABLE = "glibc.malloc.hugetlb=1"
 MARKER = "SARDINE_HUGEPAGES"
 THP_SETTING = Path("/sys/kernel/mm/transparent_hugepage/enabled")
@@ -60,4 +62,10 @@ def reexec_with_hugepages() -> None:
     if env is not None:
         sys.stdout.flush()
         sys.stderr.flush()
-        os.execve(sys.executable, [sys.executable, str(script), *sys.argv[1:]], env)
+        # Held across the exec (the mask survives it) until the new process can cancel
+        # quietly; else a Ctrl-C in its first moments ends in a traceback (cli.signals).
+        hold_cancel_signals()
+        try:
+            os.execve(sys.executable, [sys.executable, str(script), *sys.argv[1:]], env)
+        except OSError:
+            release_cancel_signals()

@@ -24,7 +24,7 @@ SIDECARS = (".aux.xml", ".ovr", ".msk")
 LOCK_SUFFIX = ".sardine-lock"
 STEM_CHARS = 60  # of the output's name in temporary names (they must fit NAME_MAX too)
 _SWEPT: set[str] = set()  # folders whose stale files this process has already removed
-_SCRATCH = re.compile(r"^\..*\.(\d+)-[A-Za-z0-9_]{8}\.(?:part(?:\.[^.]+)?|pass1\.tif)"
+_SCRATCH = re.compile(r"^\..*\.(\d+)-[A-Za-z0-9_]{8}\.(?:part(?:\.[^.]+){0,2}|pass1\.tif)"
                       r"(?:\.aux\.xml|\.ovr|\.msk)?$")
 
 
@@ -48,9 +48,29 @@ def check_output_path(out_path: str | os.PathLike, inputs: Sequence[str | os.Pat
         raise InputError(f"The output name {out.name[:40]}... is longer than the file system "
                          f"allows ({limit} bytes); choose a shorter name.")
     if out.is_dir():
-        raise InputError(f"The output {out} is a folder; give a file name such as {out}/out.tif.")
+        raise InputError(f"The output {out} is a folder; give the name of a file to write "
+                         "(in that folder or elsewhere).")
     probe_writable(out.parent)
     return out
+
+
+def check_output_folder(folder: str | os.PathLike, what: str = "output folder") -> Path:
+    """Refuse, before any work, a folder of outputs that is a file, lies under a file, or
+    cannot be made or written (probed in the folder, or in the nearest existing parent it
+    would be created in)."""
+    path = Path(folder).expanduser().absolute()
+    if path.exists() and not path.is_dir():
+        raise InputError(f"The {what} {path} is a file; give a folder.")
+    existing = path
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise InputError(f"The {what} {path} is under {existing}, which is a file, not a "
+                         "folder; choose a folder elsewhere.")
+    probe_writable(existing)
+    return path
 
 
 def _check_folder(out: Path) -> None:
@@ -196,6 +216,31 @@ def atomic_output(out_path: str | os.PathLike, suffix: str | None = None) -> Ite
         except BaseException:
             remove_with_sidecars(tmp)
             raise
+
+
+@contextmanager
+def folder_made_for_run(folder: str | os.PathLike) -> Iterator[Path]:
+    """Create ``folder`` (and missing parents); if the run fails or is cancelled, the
+    folders it created are removed again, as far as they are empty (finished outputs in
+    them are kept)."""
+    path = Path(folder).expanduser().absolute()
+    made = [p for p in (path, *path.parents) if not p.exists()]
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        yield path
+    except BaseException:
+        for created in made:  # deepest first
+            for sub in sorted((p for p in created.rglob("*") if p.is_dir()), reverse=True):
+                _remove_if_empty(sub)
+            _remove_if_empty(created)
+        raise
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:  # not empty, or gone
+        pass
 
 
 @contextmanager

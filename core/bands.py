@@ -43,8 +43,8 @@ def guess_polarisation_bands(names: list[str]) -> BandGuess:
     count = len(names)
     if vv is None:
         vv = next((i for i in range(1, count + 1) if i != vh), 1)
-    if vh is None:
-        vh = next((i for i in range(1, count + 1) if i != vv), min(2, max(count, 1)))
+    if vh is None:  # a one-band file: band 2, which the checks then say does not exist
+        vh = next((i for i in range(1, count + 1) if i != vv), 2 if vv == 1 else 1)
     return BandGuess(vv, vh, from_names)
 
 

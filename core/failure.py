@@ -87,23 +87,47 @@ def os_error_message(exc: OSError) -> str:
 
 def _gdal_message(exc: BaseException) -> str | None:
     """rasterio's GDAL errors (``CPLE_*``, ``RasterioIOError``): GDAL's text, which names
-    the file and the failure (often a full disk or an unreadable block)."""
+    the file and the failure (often a full disk or an unreadable block). rasterio often
+    raises "Read failed. See previous exception for details." from GDAL's own error (a
+    file a VRT points at is missing): that earlier, specific text is the one shown."""
     module = type(exc).__module__ or ""
     if not module.startswith("rasterio"):
         return None
-    text = str(exc).strip() or type(exc).__name__
-    lowered = text.lower()
+    texts = _gdal_texts(exc)
+    specific = [t for t in texts if t.rstrip(".").lower() not in _VAGUE]
+    text = specific[-1] if specific else (texts or [type(exc).__name__])[0]
+    lowered = " ".join(texts).lower()
     if "no space" in lowered or "disk full" in lowered or "could not write" in lowered:
         return (f"GDAL could not write ({text}); the disk is probably full: free some "
                 "space or write to another disk.")
-    return f"GDAL failed: {text}. Check that the files are complete and readable."
+    return (f"GDAL failed: {text.rstrip('.')}. Check that the files (and any file a VRT "
+            "refers to) exist, are complete and readable.")
+
+
+def _gdal_texts(exc: BaseException) -> list[str]:
+    """The messages along ``exc``'s chain of GDAL errors, outermost first."""
+    texts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if (type(current).__module__ or "").startswith("rasterio"):
+            text = str(current).strip()
+            text = text.replace("See previous exception for details.", "").strip()
+            if text:
+                texts.append(text)
+        current = current.__cause__ or current.__context__
+    return texts
+
+
+_VAGUE = {"read failed", "write failed", "open failed"}
 
 
 def user_message(exc: BaseException, context: str) -> tuple[str, Path | None]:
     """The one line to show for ``exc`` and, for an unexpected error, the log written."""
     if isinstance(exc, SardineError):
         return str(exc), None
-    if isinstance(exc, MemoryError):
+    if isinstance(exc, MemoryError) or _allocation_failed(exc):
         return ("Out of memory; close other programs, or use a smaller tile or batch size.",
                 None)
     gdal = _gdal_message(exc)
@@ -117,6 +141,13 @@ def user_message(exc: BaseException, context: str) -> tuple[str, Path | None]:
     return (f"unexpected internal error ({type(exc).__name__}"
             + (f": {detail}" if detail else "") + f"); {where}. Please report it with that "
             "file.", log)
+
+
+def _allocation_failed(exc: BaseException) -> bool:
+    """PyTorch's CPU allocator raises RuntimeError, not MemoryError, when memory runs out."""
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and ("can't allocate memory" in text
+                                              or "out of memory" in text)
 
 
 def is_cancel(exc: BaseException) -> bool:

@@ -23,11 +23,17 @@ class AcquisitionGeometry:
         if not math.isfinite(float(self.heading_deg)):
             raise InputError(f"Heading {self.heading_deg} deg is not a finite angle; give "
                              "degrees clockwise from north (Sentinel-1 descending: about 190).")
+        if not -360.0 <= float(self.heading_deg) <= 360.0:  # beyond: a typo, not an angle
+            raise InputError(f"Heading {self.heading_deg:g} deg is outside -360..360; give "
+                             "degrees clockwise from north (Sentinel-1 descending: about 190).")
         if not 0.0 < float(self.incidence_deg) < 90.0:
             raise InputError(f"Incidence angle {self.incidence_deg} deg is outside (0, 90); "
                              "Sentinel-1 IW uses about 30 to 46 deg.")
         if self.look not in LOOKS:
             raise InputError(f"Look direction {self.look!r} is not one of {LOOKS}.")
+        # -167 (Sentinel-1 annotations) and 193 are one heading; checked above, then kept
+        # in 0..360 here, so every front end gets the same refusal and the same value.
+        object.__setattr__(self, "heading_deg", float(self.heading_deg) % 360.0)
 
     @property
     def look_azimuth_deg(self) -> float:

@@ -30,6 +30,13 @@ def open_raster(path: str | os.PathLike, role: str):
                          "GeoTIFF or another raster format GDAL reads.") from exc
 
 
+def refuse_complex_dem(src, name: str) -> None:
+    """A complex band is not heights: reading it as real would silently drop half of it."""
+    if "complex" in src.dtypes[0]:
+        raise InputError(f"The DEM {name} holds complex numbers ({src.dtypes[0]}), not "
+                         "heights in metres; give a DEM of heights (band 1 is read).")
+
+
 def uses_mask_band(src, bands: tuple[int, ...]) -> bool:
     """True when validity must come from GDAL's mask (per-dataset mask or alpha band)."""
     for band in bands:

@@ -128,5 +128,5 @@ def resolve_geometry(incidence: float | None, heading: float | None, look: str,
         where = "the SAR file's metadata does not state" if sar is not None else "no SAR file gives"
         raise InputError(f"The distortion mask needs the {' and the '.join(missing)}, which "
                          f"{where}; give {'it' if len(missing) == 1 else 'them'}. {WHERE}")
-    return AcquisitionGeometry(incidence_deg=float(incidence), heading_deg=float(heading) % 360.0,
+    return AcquisitionGeometry(incidence_deg=float(incidence), heading_deg=float(heading),
                                look=look)

@@ -168,6 +168,11 @@ def _read_header(path: Path) -> dict[str, Any]:
             reason = _looks_like_pickle(head)
             if reason:
                 raise _refuse_pickle(path, reason)
+            if path.suffix.lower() == ".onnx":
+                twin = path.with_suffix(".safetensors").name
+                raise WeightsError(
+                    f"{path.name} is an ONNX file (for translating only); this needs the "
+                    f".safetensors weights it was exported from (e.g. {twin}).")
             raise WeightsError(
                 f"{path} is not a safetensors weights file (empty, truncated at the start, or "
                 "another format); use a .safetensors file written by Sardine.")

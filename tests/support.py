@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -283,3 +284,25 @@ def qgis_profile_with_sardine(folder: Path, plugin_root: Path) -> Path:
     (profile / "QGIS").mkdir()
     (profile / "QGIS" / "QGIS3.ini").write_text("[PythonPlugins]\nsardine=true\n")
     return config
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` and its SHA-256: inputs must stay byte-identical."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def one_line(stderr: str) -> str:
+    """The single message line of a refused or cancelled command (warnings and progress
+    bars aside); fails on a traceback or on more lines."""
+    assert "Traceback" not in stderr, stderr
+    lines = [ln for ln in stderr.replace("\r", "\n").splitlines()
+             if ln.strip() and not ln.startswith("warning:") and "%|" not in ln]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("sardine"), stderr
+    return lines[0]
+
+
+def env_no_bytecode() -> dict[str, str]:
+    """The environment for a ``sardine`` subprocess that writes no .pyc files."""
+    return dict(os.environ, PYTHONDONTWRITEBYTECODE="1")

@@ -48,7 +48,7 @@ def test_bands_guessed_from_descriptions_or_count():
     assert guess_bands(("Red", "Green", "Blue"))[0] == (1, 2, 3)
     assert guess_bands((None,) * 13)[0] == (4, 3, 2)
     assert guess_bands((None,) * 3)[0] == (1, 2, 3)
-    with pytest.raises(InputError, match="--optical-bands"):
+    with pytest.raises(InputError, match="red, green and blue band numbers"):
         guess_bands((None,) * 5)
     assert parse_bands("4,3,2") == (4, 3, 2)
     with pytest.raises(InputError, match="three"):
@@ -159,7 +159,7 @@ def test_bad_input_on_the_command_line(pair, tmp_path):
     proc = run_cli("adapt", "--sar", str(pair["sar"]), "--optical", str(pair["optical"]),
                    "--out", str(out), "--base", "sardinet-late")
     assert proc.returncode == 1
-    assert "sardine adapt: error:" in proc.stderr and "--dem" in proc.stderr
+    assert "sardine adapt: error:" in proc.stderr and "give a DEM" in proc.stderr
     assert not out.exists()
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 
 import pytest
-from sardine.core.atomic import atomic_output, check_output_path, remove_stale
+from sardine.core.atomic import (
+    atomic_output,
+    check_output_path,
+    folder_made_for_run,
+    remove_stale,
+)
 from sardine.core.errors import InputError
 from sardine.core.process import process_alive
 
@@ -43,3 +48,16 @@ def test_probe_and_lock_leave_nothing(tmp_path):
 def test_output_name_too_long(tmp_path):
     with pytest.raises(InputError, match="longer than the file system"):
         check_output_path(tmp_path / ("n" * 400 + ".tif"))
+
+
+def test_folders_made_for_a_failed_run_are_removed(tmp_path):
+    with pytest.raises(RuntimeError), folder_made_for_run(tmp_path / "a" / "b") as out:
+        (out / "sar").mkdir()
+        raise RuntimeError("fails")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(KeyboardInterrupt), folder_made_for_run(tmp_path / "c") as out:
+        (out / "done.tif").write_text("a finished output")  # kept, with its folder
+        (out / "empty").mkdir()
+        raise KeyboardInterrupt
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
+        "c", "c/done.tif"]

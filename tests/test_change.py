@@ -43,6 +43,7 @@ def test_change_of_a_scene_with_itself_is_zero(pair, weights, tmp_path):
     result = _run(sar, sar, dem, weights, tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "change.tif", "post_optical.tif", "pre_optical.tif", "trust.tif"]
+    assert any("the same file" in w for w in result.warnings)  # said, not silent
     pre, _ = _read(result.paths["pre_optical"])
     post, _ = _read(result.paths["post_optical"])
     assert np.array_equal(pre, post)

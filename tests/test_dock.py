@@ -21,7 +21,9 @@ def test_band_guessing():
     assert guess_polarisation_bands(["Sigma0_VV_db", "Sigma0_VH_db"]).bands == (1, 2)
     assert guess_polarisation_bands(["Band 1", "Band 2", "Band 3: vv"]).bands == (3, 1)
     assert guess_polarisation_bands(["Band 1", "Band 2"]).bands == (1, 2)
-    assert guess_polarisation_bands(["Band 1"]).bands == (1, 1)
+    # one band: VH is band 2, which the checks then say is missing ("has 1 band(s)"), not
+    # "band 1 chosen twice"
+    assert guess_polarisation_bands(["Band 1"]).bands == (1, 2)
     assert guess_polarisation_bands(["VV", "VH"]).from_names
     fallback = guess_polarisation_bands(["Band 1", "Band 2", "Band 3: vv"])
     assert not fallback.from_names and "fallback" in fallback.describe()

@@ -29,6 +29,7 @@ from ..core.weights import WeightsMetadata, load_weights, sha256_of
 
 OPSET = 17
 MAX_IR_VERSION = 10  # ONNX Runtime 1.16 and newer read it
+MAX_CHECK_SIZE = 1024  # side of the check's two random tiles (a few seconds on a CPU)
 TOLERANCE = 1e-4  # max |ONNX - PyTorch| on RGB in [0, 1]; the runtime target is 1e-3
 
 
@@ -79,7 +80,6 @@ def _onnx():
                                      "`python -m pip install onnx==1.19.1`.") from None
     return onnx
 
-
 def _side(spec, base: int) -> int:
     side = max(base, spec.min_size)
     return side + (-side) % spec.size_multiple
@@ -123,10 +123,17 @@ def export_onnx(weights: str | Path, out: str | Path | None = None, check_size: 
     if out.suffix.lower() != ONNX_SUFFIX:
         raise InputError(f"ONNX files end in {ONNX_SUFFIX}; got {out.name}. Use "
                          f"{out.with_suffix(ONNX_SUFFIX).name}.")
+    if not 0 <= check_size <= MAX_CHECK_SIZE:
+        raise InputError(f"The check size {check_size} must be from 0 (automatic) to "
+                         f"{MAX_CHECK_SIZE} pixels.")
     out = check_output_path(out, [weights])
     model, meta = load_weights(weights)
     fold_batchnorm(model)
     spec = model.spec
+    if check_size and (check_size < spec.min_size or check_size % spec.size_multiple):
+        raise InputError(f"The check size {check_size} does not suit model '{spec.name}' "
+                         f"(at least {spec.min_size} pixels, a multiple of "
+                         f"{spec.size_multiple}); use {_side(spec, check_size)}, or 0.")
     graph = _Graph(model).eval()
     traced = _side(spec, 64)
     example = _inputs(spec, 1, traced, traced, seed)

@@ -126,6 +126,7 @@ def _engine_rows(result: dict[str, Any], large: int) -> list[tuple[str, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ...core.atomic import atomic_output, check_output_path
     from ...training.bench.run import BenchOptions, run_bench
 
     start = time.perf_counter()
@@ -133,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - start:6.1f} s] {message}", file=sys.stderr, flush=True)
 
+    json_path = check_output_path(args.json) if args.json is not None else None
     result = run_bench(BenchOptions(device=args.device, model=args.model, size=args.size,
                                     quick=args.quick, tiny=args.tiny, compile=args.compile,
                                     onnx=not args.no_onnx, train=not args.no_train,
@@ -140,7 +142,8 @@ def run(args: argparse.Namespace) -> int:
                                     log=log))
     for line in _table(result):
         print(line)
-    if args.json is not None:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"wrote {args.json}")
+    if json_path is not None:
+        with atomic_output(json_path) as tmp:
+            tmp.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"wrote {json_path}")
     return 0

@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
+    from ...core.atomic import check_output_path
     from ...training.simulate.calibrate import measure_real_statistics, write_statistics
     from ..progress import cli_feedback
 
@@ -35,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--out and --figure take file names, not folders.")
     if args.scenes < 1:
         raise InputError("--scenes must be at least 1.")
+    for path in (args.out, args.figure):  # writable, before minutes of measuring
+        if path is not None:
+            check_output_path(path)
     with cli_feedback("calibrate") as feedback:
         table = measure_real_statistics(args.data, feedback)
     path = write_statistics(table, args.out)

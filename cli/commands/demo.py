@@ -57,24 +57,24 @@ def _weights(model: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ...core.atomic import folder_made_for_run
     from ...core.preview import scene_preview
     from ...core.translate import read_model_info, translate
     from ...training.evaluation.truth_check import check_against_truth
 
     sar, dem, truth = _sample_files(args.sample)
     weights = _weights(args.model)
-    out_dir = args.out.expanduser()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out_tif, out_png = out_dir / "demo_optical.tif", out_dir / "demo_preview.png"
     info = read_model_info(str(weights))
-    params = TranslateParams(sar_path=sar, dem_path=dem, model=str(weights), out_path=out_tif,
-                             device=args.device, enhance=args.enhance)
-    with cli_feedback("demo") as feedback:
-        result = translate(params, feedback)
-        feedback.check_cancelled()
-    scene_preview(sar, dem, result.out_path, truth, out_png,
-                  normalization=info.normalization,
-                  title=f"{info.name} ({weights.name}) on {args.sample.name}/sar.tif")
+    with folder_made_for_run(args.out) as out_dir:  # removed again if cancelled or failed
+        out_tif, out_png = out_dir / "demo_optical.tif", out_dir / "demo_preview.png"
+        params = TranslateParams(sar_path=sar, dem_path=dem, model=str(weights),
+                                 out_path=out_tif, device=args.device, enhance=args.enhance)
+        with cli_feedback("demo") as feedback:
+            result = translate(params, feedback)
+            feedback.check_cancelled()
+        scene_preview(sar, dem, result.out_path, truth, out_png,
+                      normalization=info.normalization,
+                      title=f"{info.name} ({weights.name}) on {args.sample.name}/sar.tif")
     print(f"wrote {out_tif}")
     print(f"wrote {out_png}")
     if truth is None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 from ...core.distortion import LEGEND, write_distortion_raster
@@ -27,8 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    heading = args.heading % 360.0 if math.isfinite(args.heading) else args.heading
-    geometry = AcquisitionGeometry(incidence_deg=args.incidence, heading_deg=heading,
+    geometry = AcquisitionGeometry(incidence_deg=args.incidence, heading_deg=args.heading,
                                    look=args.look)
     with cli_feedback("distortion") as feedback:
         out = write_distortion_raster(args.dem, args.out, geometry, feedback=feedback)

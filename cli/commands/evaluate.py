@@ -68,9 +68,13 @@ def options_from(args: argparse.Namespace):
 
 
 def output_folder(path: str) -> Path:
+    """``--out``, refused before any work if it is a file or cannot be made or written."""
+    from ...core.atomic import check_output_folder
+
     out = Path(path).expanduser()
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file; give a folder for the report.")
+    check_output_folder(out)
     return out
 
 

@@ -20,8 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ...core.atomic import check_output_path
     from ...training.evaluation.change import evaluate_change, write_report
 
+    for path in (args.figure, args.json):  # writable, before the measuring
+        if path is not None:
+            check_output_path(path, [args.pair, args.change])
     report = evaluate_change(args.pair, args.change, args.figure)
     if args.json is not None:
         write_report(report, args.json)

@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 
+from ...core.atomic import check_output_folder
 from ...core.feedback import Feedback
 from ...training.train.args import add_arguments as _add_arguments
 from ...training.train.args import config_from_args
@@ -28,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from ...training.train.trainer import train
 
     config = config_from_args(args)
+    check_output_folder(config.out, "run folder")  # a file, or unwritable: before any work
     stop = threading.Event()
     previous = None
     if threading.current_thread() is threading.main_thread():

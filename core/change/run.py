@@ -12,15 +12,14 @@ from pathlib import Path
 
 from rasterio.enums import Resampling
 
-from ..atomic import atomic_output, scratch_file
+from ..atomic import atomic_output, check_output_path, folder_made_for_run, scratch_file
 from ..errors import InputError
 from ..feedback import Feedback
 from ..grid import RasterGrid
-from ..normalization import looks_linear
 from ..raster_io import open_raster
 from ..translate import TranslateParams, translate, validate
 from ..translate.cores import usable_cores
-from ..translate.sampling import sample_sar
+from ..translate.preflight import check_sar_raster
 from ..version import __version__
 from .background import BackgroundMask
 from .layers import LayerInputs, write_layers
@@ -62,6 +61,10 @@ def run_change(params: ChangeParams, feedback: Feedback | None = None) -> Change
     if len(params.pre_bands) != 2 or len(params.post_bands) != 2:
         raise InputError("Change needs the VV and VH bands of both acquisitions (two band "
                          "numbers each).")
+    if pre.resolve() == post.resolve():  # runs (a check of the pipeline), but is said
+        feedback.warning(f"The pre- and post-event SAR are the same file ({pre.name}): the "
+                         "change is zero everywhere. Give the acquisition after the event "
+                         "as the post-event SAR.")
     coverage = check_pair(pre, post)
     if coverage < MIN_COVERAGE:
         feedback.warning(f"The post-event SAR covers only about {100 * coverage:.0f}% of the "
@@ -69,14 +72,8 @@ def run_change(params: ChangeParams, feedback: Feedback | None = None) -> Change
     out_dir = Path(params.out_dir).expanduser()
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir} is a file; give a folder for the outputs.")
-    created = not out_dir.exists()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    try:
+    with folder_made_for_run(out_dir):
         paths = _run(params, pre, post, out_dir, feedback)
-    except BaseException:
-        if created and not any(out_dir.iterdir()):
-            out_dir.rmdir()
-        raise
     plan_grid = paths.pop("_grid")
     feedback.progress(100.0)
     return ChangeResult(paths=paths, width=plan_grid.width, height=plan_grid.height,
@@ -85,7 +82,8 @@ def run_change(params: ChangeParams, feedback: Feedback | None = None) -> Change
 
 def _run(params: ChangeParams, pre: Path, post: Path, out_dir: Path, feedback: Feedback
          ) -> dict:
-    finals = {name: out_dir / f"{name}.tif" for name in OUTPUTS}
+    finals = {name: check_output_path(out_dir / f"{name}.tif", [pre, post, params.dem_path])
+              for name in OUTPUTS}
     with ExitStack() as stack:
         tmp = {name: stack.enter_context(atomic_output(path)) for name, path in finals.items()}
         dist = (stack.enter_context(scratch_file(finals["trust"], ".part.dist.tif"))
@@ -93,17 +91,16 @@ def _run(params: ChangeParams, pre: Path, post: Path, out_dir: Path, feedback: F
         pre_params = _translate_params(params, pre, params.pre_bands, tmp["pre_optical"], dist)
         pre_plan = validate(pre_params)
         grid = pre_plan.sar_grid
-        with open_raster(post, "post-event SAR") as src:
+        with open_raster(post, "post-event SAR") as src:  # refused for what it is, by name
             on_grid = RasterGrid.from_dataset(src) == grid
+            post_linear = check_sar_raster(src, post, params.post_bands, pre_plan.model,
+                                           [])[3]
         if on_grid:  # already on the pre-event pixels: translated as it is, no copy
             post_sar, post_bands = post, params.post_bands
         else:
             post_sar, post_bands = stack.enter_context(
                 scratch_file(finals["post_optical"], ".part.post.tif")), (1, 2)
             feedback.info(f"Warping the post-event SAR {post.name} onto the pre-event grid.")
-            with open_raster(post, "post-event SAR") as src:
-                post_linear = looks_linear(sample_sar(src, params.post_bands, src.nodata,
-                                                      False))
             write_aligned(post, params.post_bands, post_linear, grid, post_sar,
                           _fraction(feedback, 0.0, 5.0), feedback.check_cancelled)
         post_params = _translate_params(params, post_sar, post_bands, tmp["post_optical"],

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from rasterio.enums import Resampling
 
-from ..atomic import atomic_output, check_output_path, scratch_file
+from ..atomic import atomic_output, scratch_file
 from ..feedback import Feedback
 from ..translate import TranslateParams, TranslateResult, translate, validate
 from ..translate.cores import usable_cores
+from ..translate.preflight import check_geotiff_output
 from ..version import __version__
 from .background import BackgroundMask
 from .layers import write_trust
@@ -30,8 +31,10 @@ def translate_with_trust(params: TranslateParams, trust_out: str | Path,
                          feedback: Feedback | None = None) -> TranslateResult:
     """``translate(params)`` and its trust layer in ``trust_out`` (3 bands, docs/CHANGE.md)."""
     feedback = feedback or Feedback()
-    trust_path = check_output_path(trust_out, [params.sar_path, params.dem_path,
-                                               params.out_path, params.distortion_out])
+    trust_path = check_geotiff_output(trust_out, "trust layer",
+                                      [params.sar_path, params.dem_path],
+                                      {"translation": params.out_path,
+                                       "distortion mask": params.distortion_out})
     with ExitStack() as stack:
         run_params = params
         if params.dem_path is not None and params.distortion_out is None:

@@ -19,6 +19,7 @@ from rasterio.enums import ColorInterp
 from ..errors import InputError
 from ..grid import RasterGrid
 from ..normalization import linear_to_db
+from ..raster_io import refuse_complex_dem
 from .sampling import dem_heights, sample_sar
 
 SAR_DB_RANGE = (-50.0, 30.0)
@@ -159,6 +160,7 @@ def check_dem(dem, path: Path, grid: RasterGrid, nodata: float | None, use_mask:
     if path.resolve() == sar_path.resolve():
         raise InputError(f"The DEM and the SAR are the same file ({name}); give the DEM "
                          "(heights in metres) as the DEM input.")
+    refuse_complex_dem(dem, name)
     _check_units(dem, name)
     heights, inside, total = dem_heights(dem, grid, nodata, use_mask)
     lo, hi = DEM_VALID_RANGE_M

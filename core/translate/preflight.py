@@ -22,6 +22,7 @@ from ..grid import RasterGrid
 from ..normalization import looks_linear
 from ..raster_io import open_raster, uses_mask_band
 from ..sar_metadata import resolve_geometry
+from .cores import check_threads
 from .model_info import LoadedModel, ModelInfo, read_model_info
 from .params import DEVICES, ENHANCEMENTS, TranslateParams
 from .plausibility import check_dem, check_sar, check_work_grid
@@ -93,19 +94,11 @@ def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = No
         warnings.append(f"Model '{info.name}' does not use a DEM; the DEM is ignored"
                         + (" except for the distortion mask." if distortion_path else "."))
     with open_raster(sar_path, "SAR") as sar:
-        _check_map_geometry(sar, sar_path)
+        bands, nodata, mask_band, linear = check_sar_raster(sar, sar_path, params.sar_bands,
+                                                            info, warnings)
         sar_grid = RasterGrid.from_dataset(sar)
-        bands = _check_sar_bands(sar, params.sar_bands, info, warnings)
         work = work_grid_for(sar_grid, info.pixel_size_m, warnings, sar_path)
         check_work_grid(sar_grid, work, sar_path, info.pixel_size_m)
-        nodata = sar.nodata
-        mask_band = uses_mask_band(sar, bands)
-        linear = looks_linear(sample_sar(sar, bands, nodata, mask_band))
-        if linear:
-            warnings.append(f"The SAR raster {sar_path.name} looks like linear power (no "
-                            "negative values, median below 2), not dB; it is converted with "
-                            "10*log10(x). Give dB values to skip this guess.")
-        check_sar(sar, bands, nodata, mask_band, sar_path, linear, warnings)
     dem_nodata, dem_mask, coverage = None, False, None
     if dem_path is not None and (info.uses_dem or distortion_path is not None):
         with open_raster(dem_path, "DEM") as dem:
@@ -125,6 +118,24 @@ def validate(params: TranslateParams, model: LoadedModel | ModelInfo | None = No
         dem_nodata=dem_nodata, dem_mask_band=dem_mask, dem_coverage=coverage,
         out_path=out_path, distortion_path=distortion_path, geometry=geometry,
         warnings=warnings, notes=notes)
+
+
+def check_sar_raster(sar, path: Path, wanted: tuple[int, ...], info: ModelInfo,
+                     warnings: list[str]) -> tuple[tuple[int, ...], float | None, bool, bool]:
+    """An open SAR raster checked for ``info``'s model: map geometry, bands, plausible
+    values. Returns the bands, nodata, whether GDAL's mask band applies, and whether the
+    values look like linear power (converted to dB)."""
+    _check_map_geometry(sar, path)
+    bands = _check_sar_bands(sar, wanted, info, warnings)
+    nodata = sar.nodata
+    mask_band = uses_mask_band(sar, bands)
+    linear = looks_linear(sample_sar(sar, bands, nodata, mask_band))
+    if linear:
+        warnings.append(f"The SAR raster {path.name} looks like linear power (no negative "
+                        "values, median below 2), not dB; it is converted with 10*log10(x). "
+                        "Give dB values to skip this guess.")
+    check_sar(sar, bands, nodata, mask_band, path, linear, warnings)
+    return bands, nodata, mask_band, linear
 
 
 def retarget(plan: RunPlan, params: TranslateParams) -> RunPlan:
@@ -172,9 +183,7 @@ def _check_numbers(params: TranslateParams) -> None:
                          f"{params.overlap} (the overlap is at most half the tile); use a tile "
                          f"of {max(128, 4 * params.overlap)} or more, or an overlap of "
                          f"{params.tile // 4} or less.")
-    if params.threads is not None and params.threads < 1:
-        raise InputError(f"The thread count {params.threads} must be at least 1 (leave it unset "
-                         "to use every usable core).")
+    check_threads(params.threads)
 
 
 def _check_tiling(params: TranslateParams, info: ModelInfo) -> None:
@@ -187,26 +196,32 @@ def _check_tiling(params: TranslateParams, info: ModelInfo) -> None:
 
 def _check_outputs(params: TranslateParams, sar: Path, dem: Path | None
                    ) -> tuple[Path, Path | None]:
-    out = Path(params.out_path).expanduser()
-    if not out.name or out.is_dir():
-        raise InputError(f"The output '{params.out_path}' is a folder, not a file name; give "
-                         "a GeoTIFF name such as out.tif.")
-    if out.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise InputError(f"The output {out.name} must be a GeoTIFF; name it "
-                         f"{out.with_suffix('.tif').name}.")
-    out = check_output_path(out, [sar, dem])
+    out = check_geotiff_output(params.out_path, "output", [sar, dem])
     dist = None
     if params.distortion_out is not None:
-        dist = Path(params.distortion_out).expanduser()
-        if dist.suffix.lower() not in OUTPUT_SUFFIXES:
-            raise InputError(f"The distortion mask {dist.name} must be a GeoTIFF; name it "
-                             f"{dist.with_suffix('.tif').name}.")
-        if dist.resolve() == out:
-            raise InputError(f"The distortion mask and the translation are both {out}; give "
-                             "the mask its own file name, e.g. "
-                             f"{out.with_name(out.stem + '_distortion.tif').name}.")
-        dist = check_output_path(dist, [sar, dem, out])
+        dist = check_geotiff_output(params.distortion_out, "distortion mask", [sar, dem],
+                                    {"translation": out})
     return out, dist
+
+
+def check_geotiff_output(path: str | Path, role: str, inputs: list[Path | None],
+                         others: dict[str, Path | None] | None = None) -> Path:
+    """One GeoTIFF output of a run, checked: a file name (not a folder), ``.tif``, none of
+    the ``inputs``, none of the run's ``others`` outputs (role -> path), writable."""
+    given = Path(path).expanduser()
+    if not str(path) or not given.name or given.is_dir():
+        raise InputError(f"The {role} '{path}' is a folder, not a file name; give a GeoTIFF "
+                         "name such as out.tif.")
+    if given.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise InputError(f"The {role} {given.name} must be a GeoTIFF; name it "
+                         f"{given.with_suffix('.tif').name}.")
+    resolved = given.absolute().resolve()
+    for other_role, other in (others or {}).items():
+        if other is not None and Path(other).expanduser().absolute().resolve() == resolved:
+            own = f"{resolved.stem}_{role.replace(' ', '_')}.tif"
+            raise InputError(f"The {role} and the {other_role} are both {resolved}; give the "
+                             f"{role} its own file name, e.g. {own}.")
+    return check_output_path(given, inputs)
 
 
 def _check_map_geometry(sar, path: Path) -> None:

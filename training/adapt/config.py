@@ -1,10 +1,12 @@
 """What an adaptation run is asked to do (``AdaptConfig``); every front end fills one."""
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ...core.errors import InputError
+from ...core.translate.cores import check_threads
 
 
 @dataclass
@@ -52,6 +54,15 @@ class AdaptConfig:
             raise InputError("--batch must be at least 1 and --patch at least 16 pixels.")
         if self.steps is not None and int(self.steps) < 1:
             raise InputError(f"--steps must be at least 1 (got {self.steps}).")
+        if not (math.isfinite(float(self.lr)) and 0 < float(self.lr) < 1):
+            raise InputError(f"--lr {self.lr} must be a positive number below 1; 3e-4 is the "
+                             "default.")
+        for name in ("l1_weight", "ssim_weight", "grad_weight", "contrast_weight"):
+            value = float(getattr(self, name))
+            if not (math.isfinite(value) and value >= 0):
+                flag = "--" + name.replace("_", "-")
+                raise InputError(f"{flag} {value} must be 0 or a positive number.")
+        check_threads(self.threads)
         if self.batchnorm not in ("frozen", "train"):
             raise InputError(f"--batchnorm {self.batchnorm!r}: use frozen or train.")
         if self.freeze not in ("none", "conditioning"):

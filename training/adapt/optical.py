@@ -79,17 +79,17 @@ def guess_bands(descriptions: tuple[str | None, ...]) -> tuple[tuple[int, int, i
         return S2_STACK_RGB, f"{count} bands: a Sentinel-2 stack, B4, B3, B2 = bands 4, 3, 2"
     raise InputError(f"Cannot tell which of the optical raster's {count} bands are red, "
                      "green and blue (no B4/B3/B2 or red/green/blue band descriptions); "
-                     "pass --optical-bands R,G,B, e.g. 4,3,2.")
+                     "choose the red, green and blue band numbers, e.g. 4,3,2.")
 
 
 def check_bands(bands: tuple[int, int, int], count: int) -> None:
     bad = [b for b in bands if not 1 <= b <= count]
     if bad:
         raise InputError(f"Optical band {bad[0]} is out of range: the optical raster has "
-                         f"{count} band(s); pass --optical-bands with numbers from 1 to "
-                         f"{count} (red, green, blue).")
+                         f"{count} band(s); choose red, green and blue band numbers "
+                         f"from 1 to {count}.")
     if len(set(bands)) != 3:
-        raise InputError(f"--optical-bands {','.join(map(str, bands))} repeats a band; "
+        raise InputError(f"The optical bands {','.join(map(str, bands))} repeat a band; "
                          "give three different bands (red, green, blue).")
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...core.atomic import atomic_output
+from ...core.atomic import atomic_output, check_output_folder
 from ...core.errors import InputError
 from ...core.models.base import TranslationModel
 from ...core.weights import load_weights
@@ -127,7 +127,7 @@ def check_report_folder(folder: Path) -> Path:
         raise InputError(f"--report {folder} is a file; give a folder for the report.")
     if not folder.parent.is_dir():
         raise InputError(f"The folder {folder.parent} does not exist; create it first.")
-    return folder
+    return check_output_folder(folder, "report folder")
 
 
 def write_report(result: AdaptResult, base: TranslationModel, folder: Path) -> Path:

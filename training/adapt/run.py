@@ -104,12 +104,12 @@ def load_base(cfg: AdaptConfig) -> tuple[str, TranslationModel, WeightsMetadata]
     model, meta = load_weights(resolve_model(name))
     if model.spec.uses_dem and cfg.dem is None:
         raise InputError(f"The base model '{name}' ({model.spec.inputs_label}) fuses a DEM "
-                         "but no DEM was given; give --dem, or a SAR-only base such as "
-                         "--base sardinet.")
+                         "but no DEM was given; give a DEM, or a SAR-only base model such "
+                         "as sardinet.")
     if len(cfg.sar_bands) != model.spec.sar_channels:
         raise InputError(f"The base model '{name}' takes {model.spec.sar_channels} SAR "
                          f"band(s) but {len(cfg.sar_bands)} were chosen; choose "
-                         f"{model.spec.sar_channels} with --sar-bands or another --base.")
+                         f"{model.spec.sar_channels} SAR bands or another base model.")
     return name, model, meta
 
 
@@ -158,7 +158,8 @@ def adapt(cfg: AdaptConfig, feedback: Feedback | None = None) -> AdaptResult:
 
 def _adapt(cfg: AdaptConfig, feedback: Feedback) -> AdaptResult:
     seed_everything(cfg.seed)
-    out = check_output_path(cfg.out, [cfg.sar, cfg.optical, cfg.dem, cfg.cloud_mask, cfg.scl])
+    out = check_output_path(cfg.out, [cfg.sar, cfg.optical, cfg.dem, cfg.cloud_mask, cfg.scl,
+                                      cfg.base])
     device = resolve_device(cfg.device)
     if cfg.report is not None:
         from .report import check_report_folder

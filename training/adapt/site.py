@@ -107,7 +107,10 @@ def read_site(cfg: AdaptConfig, norm: Normalization, uses_dem: bool,
         if bad or len(cfg.sar_bands) != len(norm.sar_bands):
             raise InputError(f"The base model takes {len(norm.sar_bands)} SAR band(s) "
                              f"({','.join(norm.sar_bands)}); the SAR raster has "
-                             f"{sar_src.count}; choose them with --sar-bands.")
+                             f"{sar_src.count} and bands "
+                             f"{','.join(map(str, cfg.sar_bands))} were chosen; choose "
+                             f"{len(norm.sar_bands)} of its bands, or stack VV and VH first "
+                             "(gdalbuildvrt -separate sar.vrt VV.tif VH.tif).")
         opt_src = stack.enter_context(open_raster(cfg.optical, "optical"))
         bands, how = (cfg.optical_bands, "as given") if cfg.optical_bands else \
             guess_bands(tuple(opt_src.descriptions))

@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 
+from ...core.errors import InputError
 from ...core.models import build_model
 from ...core.translate.engine import edge_pad
 from ...core.translate.runner import CPU_BATCH, pick_device, usable_cores
@@ -70,6 +71,9 @@ PROFILES = {
 }
 
 
+MIN_SIZE, MAX_SIZE = 256, 65536  # side of the larger test raster, in pixels
+
+
 @dataclass
 class BenchOptions:
     device: str = "cpu"
@@ -82,6 +86,11 @@ class BenchOptions:
     train: bool = True  # the training step (minutes at published widths on a CPU)
     change: bool = True  # the change view and the trust layer against translation
     log: Callable[[str], None] = field(default=lambda message: None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.size is not None and not MIN_SIZE <= int(self.size) <= MAX_SIZE:
+            raise InputError(f"The bench size {self.size} must be from {MIN_SIZE} to "
+                             f"{MAX_SIZE} pixels (or left out: the profile's own sizes).")
 
 
 def pick_profile(options: BenchOptions, device: torch.device) -> Profile:

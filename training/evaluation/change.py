@@ -15,6 +15,7 @@ from scipy.stats import rankdata, spearmanr
 
 from ...core.atomic import atomic_output
 from ...core.change.metrics import srgb_to_lab
+from ...core.errors import InputError
 
 SPEARMAN_SAMPLE = 200_000  # pixels: the rank correlation of a random sample (fixed seed)
 
@@ -72,6 +73,8 @@ def trust_error(truth_rgb: np.ndarray, translated_rgb: np.ndarray, trust: np.nda
 
 def evaluate_change(pair_dir: Path, change_dir: Path, figure: Path | None = None) -> dict:
     """AUCs and trust figures of one simulated pair and its ``sardine change`` outputs."""
+    _require(pair_dir, ("landslide.tif", "pre/optical.tif"), "sardine simulate --landslide")
+    _require(change_dir, ("change.tif", "trust.tif", "pre_optical.tif"), "sardine change")
     truth = _read(pair_dir / "landslide.tif")[0] > 0
     change = _read(change_dir / "change.tif")
     trust = _read(change_dir / "trust.tif")
@@ -85,6 +88,16 @@ def evaluate_change(pair_dir: Path, change_dir: Path, figure: Path | None = None
         _figure(figure, scores, truth, change_dir, trust[0], report)
         report["figure"] = str(figure)
     return report
+
+
+def _require(folder: Path, names: tuple[str, ...], writer: str) -> None:
+    """Refuse a folder that is not what ``writer`` makes, naming the first missing file."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder} is not a folder; give the folder `{writer}` wrote.")
+    missing = [n for n in names if not (folder / n).is_file()]
+    if missing:
+        raise InputError(f"{folder} has no {missing[0]}; give the folder `{writer}` wrote.")
 
 
 def _figure(path: Path, scores: dict, truth: np.ndarray, change_dir: Path,

@@ -127,8 +127,8 @@ def evaluate_models(weights: Sequence[str | Path], data: str | Path,
     check_enhancements(options.enhancements)
     device = resolve_device(options.device)
     models = list(models) if models is not None else load_eval_models(weights, options.labels)
+    data_info = open_eval_data(data, models, options, feedback)  # said before the FID note
     fid = _FidState(options.inception_weights, device)
-    data_info = open_eval_data(data, models, options, feedback)
     reference = ReferenceRow(data_info, feedback)
     feedback.progress(5)
 

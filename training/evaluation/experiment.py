@@ -27,6 +27,7 @@ import numpy as np
 from ...core.atomic import atomic_output
 from ...core.errors import InputError
 from ...core.feedback import Feedback
+from ...core.models.registry import model_entry
 from ...core.version import __version__
 from .evaluate import EvalOptions, evaluate_models, write_evaluation
 from .metrics import REGIONS
@@ -57,6 +58,8 @@ class ExperimentOptions:
             raise InputError(f"--models lists a model twice: {', '.join(self.models)}.")
         if self.seeds < 1:
             raise InputError(f"--seeds must be at least 1 (got {self.seeds}).")
+        for name in self.models:  # every name, before a run folder is made for any
+            model_entry(name)
 
 
 def read_config(text: str | None) -> dict:

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ...core.atomic import folder_made_for_run
 from ...core.distortion import CODES
 from ...core.errors import InputError
 from ...core.feedback import Feedback
+from ...core.raster_io import open_raster
 from ...core.version import __version__
 from .landcover import LEGEND
 from .real_dem import dem_bounds
@@ -93,6 +95,26 @@ def _simulate(out: Path, count: int, patch: int, dems: list[Path | None], sample
               look: str, looks: float, feedback: Feedback) -> Path:
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} is a file; give a folder for the dataset (--out DIR).")
+    for dem in {d for d in dems if d is not None}:  # each readable, before any folder is made
+        with open_raster(dem, "DEM"):
+            pass
+    written_files: list[Path] = []
+    with folder_made_for_run(out):
+        try:
+            return _write_patches(out, count, patch, dems, sample, seed, size, pixel_size,
+                                  incidence, heading, look, looks, feedback, written_files)
+        except BaseException:  # a cancelled or failed run leaves no partial dataset
+            for path in written_files:
+                path.unlink(missing_ok=True)
+            raise
+
+
+def _write_patches(out: Path, count: int, patch: int, dems: list[Path | None],
+                   sample: Path | None, seed: int, size: int, pixel_size: float,
+                   incidence: float, heading: float, look: str, looks: float,
+                   feedback: Feedback, written_files: list[Path]) -> Path:
+    """The patches, splits.json and dataset.json; every patch file is listed in
+    ``written_files`` before it is written."""
     layers = [name for name in FILES]
     for name in layers:
         (out / name).mkdir(parents=True, exist_ok=True)
@@ -125,8 +147,9 @@ def _simulate(out: Path, count: int, patch: int, dems: list[Path | None], sample
                 if not np.isfinite(scene.dem[rows, cols]).all():
                     continue  # patches with DEM holes would teach the model nothing
                 stem = f"{name}_r{r:02d}_c{c:02d}"
-                write_layers(scene, {k: out / k / f"{stem}.tif" for k in layers},
-                             (rows, cols))
+                paths = {k: out / k / f"{stem}.tif" for k in layers}
+                written_files.extend(paths.values())
+                write_layers(scene, paths, (rows, cols))
                 patches.append(stem)
                 written += 1
                 feedback.progress(100.0 * written / count)

@@ -62,7 +62,7 @@ class SceneSpec:
     @property
     def geometry(self) -> AcquisitionGeometry:
         return AcquisitionGeometry(incidence_deg=float(self.incidence),
-                                   heading_deg=float(self.heading) % 360.0, look=self.look)
+                                   heading_deg=float(self.heading), look=self.look)
 
     def to_dict(self) -> dict:
         data = asdict(self)
