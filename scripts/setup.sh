@@ -36,7 +36,9 @@ echo "setup: installing pinned Python requirements"
 wheels=$(.venv/bin/python -c "from sardine.processing.installer import ONNXRUNTIME; print(' '.join(ONNXRUNTIME))")
 # shellcheck disable=SC2086
 .venv/bin/python -m pip download -q --no-deps --only-binary=:all: -d .venv/wheelhouse $wheels 2>&1 \
-  | grep -v "^WARNING: Location" || echo "setup: the Install-button wheels were not fetched; that test will be skipped"
+  | grep -v "^WARNING: Location" || true
+ls .venv/wheelhouse/onnxruntime-*.whl >/dev/null 2>&1 \
+  || echo "setup: the Install-button wheels were not fetched; that test will be skipped"
 .venv/bin/python -c "import torch, rasterio, safetensors, scipy, onnxruntime, onnx, openvino, qgis.core" \
   || { echo "setup: the environment is incomplete (see the errors above)"; exit 1; }
 echo "setup: done"

@@ -130,5 +130,7 @@ class SARDINetDecoder(nn.Module):
         per_channel = last.out_channels // len(colour)  # sub-pixel: 4 maps per channel
         target = torch.as_tensor(colour, dtype=last.weight.dtype).clamp(1e-3, 1 - 1e-3)
         logits = torch.logit(target)
+        if last.bias is None:
+            raise ValueError("start_at_colour needs a last convolution with a bias")
         last.bias.copy_(logits.repeat_interleave(per_channel))
         last.weight.mul_(weight_scale)
