@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from ..geometry_options import add_geometry_arguments
 from ..progress import cli_feedback
 
 NAME = "adapt"
@@ -55,6 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=None,
                         help="CPU threads (default: PyTorch's; on a busy machine 1 can be "
                              "faster)")
+    geometry = parser.add_argument_group("distortion regions of the held-out scores (with "
+                                         "--dem)")
+    add_geometry_arguments(geometry, purpose="else Sentinel-1 descending values, said so")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and patches")
     recipe = parser.add_argument_group("recipe (defaults: see docs/ADAPT.md)")
     recipe.add_argument("--steps", type=int, default=None,
@@ -89,7 +93,8 @@ def config_from_args(args: argparse.Namespace):
                        cloud_mask=args.cloud_mask, scl=args.scl, base=args.base,
                        sar_bands=tuple(args.sar_bands), minutes=args.minutes,
                        device=args.device, threads=args.threads, holdout=args.holdout,
-                       report=args.report, seed=args.seed, **recipe)
+                       report=args.report, seed=args.seed, incidence=args.incidence,
+                       heading=args.heading, look=args.look, **recipe)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ...core.errors import InputError
+from ...core.geometry import AcquisitionGeometry
 
 
 @dataclass
@@ -34,8 +35,11 @@ class AdaptConfig:
     contrast_weight: float = 1.0
     freeze: str = "none"               # none | conditioning (keep the input layers)
     batchnorm: str = "frozen"          # frozen (base's statistics) | train
-    incidence: float = 39.0            # distortion regions of the report (with a DEM)
-    heading: float = 190.0
+    # geometry of the per-region scores (with a DEM); None: from the SAR file's metadata,
+    # else Sentinel-1 descending (core.geometry.AcquisitionGeometry's defaults), said so
+    incidence: float | None = None
+    heading: float | None = None
+    look: str = "right"
     patience: int = 6                  # early stopping: checks without a better loss...
     min_share: float = 0.4             # ...once this share of the budget has passed
     steps: int | None = None           # stop after this many steps (reproducible runs)
@@ -56,9 +60,18 @@ class AdaptConfig:
             raise InputError(f"--batchnorm {self.batchnorm!r}: use frozen or train.")
         if self.freeze not in ("none", "conditioning"):
             raise InputError(f"--freeze {self.freeze!r}: use none or conditioning.")
+        self.given_geometry()  # a bad angle is refused before any work
         if Path(self.out).suffix.lower() != ".safetensors":
             raise InputError(f"--out {self.out} must end in .safetensors, e.g. "
                              "site-adapted.safetensors.")
+
+    def given_geometry(self) -> AcquisitionGeometry:
+        """The angles given, Sentinel-1 descending defaults for those not given."""
+        defaults = AcquisitionGeometry(look=self.look)
+        return AcquisitionGeometry(
+            incidence_deg=defaults.incidence_deg if self.incidence is None else self.incidence,
+            heading_deg=defaults.heading_deg if self.heading is None else self.heading,
+            look=self.look)
 
     @property
     def loss_weights(self) -> dict[str, float]:
