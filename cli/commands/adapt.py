@@ -72,6 +72,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="weight of the image-gradient term (1.0)")
     recipe.add_argument("--contrast-weight", type=float, default=None,
                         help="weight of the local-contrast term (texture) (1.0)")
+    recipe.add_argument("--detail", type=int, default=None, metavar="WIDTH",
+                        help="add a full-resolution detail head of WIDTH channels to a "
+                             "SARDINet base (0: none)")
     recipe.add_argument("--freeze", choices=("none", "conditioning"), default=None,
                         help="keep part of the base fixed (none)")
     recipe.add_argument("--batchnorm", choices=("frozen", "train"), default=None,
@@ -85,8 +88,8 @@ def config_from_args(args: argparse.Namespace):
     from ...training.adapt.optical import parse_bands
 
     recipe = {k: getattr(args, k) for k in ("steps", "lr", "batch", "patch", "ssim_weight",
-                                            "grad_weight", "contrast_weight", "freeze",
-                                            "batchnorm")
+                                            "grad_weight", "contrast_weight", "detail",
+                                            "freeze", "batchnorm")
               if getattr(args, k) is not None}
     return AdaptConfig(sar=args.sar, optical=args.optical, out=args.out, dem=args.dem,
                        optical_bands=parse_bands(args.optical_bands),

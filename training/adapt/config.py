@@ -33,6 +33,7 @@ class AdaptConfig:
     ssim_weight: float = 0.2
     grad_weight: float = 1.0
     contrast_weight: float = 1.0
+    detail: int = 0                    # width of a full-resolution detail head; 0: none
     freeze: str = "none"               # none | conditioning (keep the input layers)
     batchnorm: str = "frozen"          # frozen (base's statistics) | train
     # geometry of the per-region scores (with a DEM); None: from the SAR file's metadata,
@@ -56,6 +57,9 @@ class AdaptConfig:
             raise InputError("--batch must be at least 1 and --patch at least 16 pixels.")
         if self.steps is not None and int(self.steps) < 1:
             raise InputError(f"--steps must be at least 1 (got {self.steps}).")
+        if int(self.detail) < 0:
+            raise InputError(f"--detail must be 0 (no detail head) or a width such as 16 "
+                             f"(got {self.detail}).")
         if self.batchnorm not in ("frozen", "train"):
             raise InputError(f"--batchnorm {self.batchnorm!r}: use frozen or train.")
         if self.freeze not in ("none", "conditioning"):

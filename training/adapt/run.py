@@ -34,8 +34,9 @@ from .split import BlockSplit, block_split
 MIN_CLEAR_SHARE = 0.05
 MIN_CLEAR_PIXELS = 64 * 64
 PREDICTORS = ("flat colour", "base", "adapted")
-RECIPE_KEYS = ("lr", "batch", "patch", "l1_weight", "ssim_weight", "grad_weight",
-               "contrast_weight", "freeze", "batchnorm", "minutes", "steps", "holdout", "seed")
+RECIPE_KEYS = ("lr", "batch", "patch", "detail", "l1_weight", "ssim_weight",
+               "grad_weight", "contrast_weight", "freeze", "batchnorm", "minutes", "steps",
+               "holdout", "seed")
 
 
 @dataclass
@@ -111,6 +112,10 @@ def load_base(cfg: AdaptConfig) -> tuple[str, TranslationModel, WeightsMetadata]
         raise InputError(f"The base model '{name}' takes {model.spec.sar_channels} SAR "
                          f"band(s) but {len(cfg.sar_bands)} were chosen; choose "
                          f"{model.spec.sar_channels} with --sar-bands or another --base.")
+    if cfg.detail:
+        from ...core.models.sardinet import with_detail_head
+
+        model = with_detail_head(model, cfg.detail)
     return name, model, meta
 
 
