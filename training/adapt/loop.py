@@ -28,7 +28,6 @@ from .site import Site
 from .split import BlockSplit
 
 MIN_CLEAR_SHARE = 0.33
-DETAIL_LR_SCALE = 10.0  # a fresh detail head learns this much faster than the warm network
 
 
 @dataclass
@@ -104,13 +103,8 @@ def fine_tune(model: TranslationModel, site: Site, split: BlockSplit, cfg: Adapt
     amp = Amp(device, enabled=True)
     model = amp.prepare_model(model)
     freeze(model, cfg.freeze)
-    groups: dict[bool, list] = {True: [], False: []}
-    for name, parameter in model.named_parameters():
-        if parameter.requires_grad:
-            groups[name.startswith("detail.")].append(parameter)
-    optimizer = torch.optim.Adam(
-        [{"params": params, "lr": cfg.lr * (DETAIL_LR_SCALE if head else 1.0)}
-         for head, params in groups.items() if params], lr=cfg.lr)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=cfg.lr)
     sampler = PatchSampler(site, split.mask("train"), patch, cfg.seed)
     budget = 60.0 * float(cfg.minutes)
     check_seconds = max(5.0, min(60.0, budget / 15.0))
