@@ -42,7 +42,7 @@ def adapted(pair, tmp_path_factory) -> tuple[Path, Path, object]:
     proc = run_cli("adapt", "--sar", str(pair["sar"]), "--optical", str(pair["optical"]),
                    "--dem", str(pair["dem"]), "--cloud-mask", str(pair["clouds"]),
                    "--out", str(out), "--report", str(report), "--incidence", "35",
-                   "--heading", "350", *FAST, check=True)
+                   "--heading", "350", "--detail", "4", *FAST, check=True)
     return out, report, proc
 
 
@@ -117,13 +117,13 @@ def test_adapt_writes_weights_that_beat_the_base(adapted, pair, tmp_path):
     assert (geometry["incidence_deg"], geometry["heading_deg"], geometry["source"]) == \
         (35.0, 350.0, "given")
     model, _ = load_weights(out)
-    assert model.spec.name == "sardinet-late"
+    assert model.spec.name == "sardinet-late" and model.config.detail_width == 4
     data = json.loads((report / "report.json").read_text())
     assert set(data["scores"]) == {"flat colour", "base", "adapted"}
     assert (report / "figure.png").stat().st_size > 0
     assert "Held-out" in (report / "report.md").read_text()
     assert "incidence 35.0, heading 350.0 degrees" in (report / "report.md").read_text()
-    # the adapted weights translate a SAR scene
+    # the adapted weights (with their detail head) translate a SAR scene
     result = tmp_path / "translated.tif"
     run_cli("translate", "--sar", str(pair["sar"]), "--dem", str(pair["dem"]), "--model",
             str(out), "--out", str(result), check=True)
