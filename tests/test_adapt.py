@@ -2,6 +2,7 @@
 small simulated pair (optical in another CRS, 13-band stack, a cloud mask), bad input."""
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -11,8 +12,10 @@ import rasterio
 import torch
 from adapt_pairs import CLOUD, make_pair
 from conftest import run_cli
+from sardine.cli.commands.adapt import add_arguments, config_from_args
 from sardine.core.errors import Cancelled, InputError
 from sardine.core.feedback import Feedback
+from sardine.core.geometry import AcquisitionGeometry
 from sardine.core.weights import load_weights, read_metadata
 from sardine.training.adapt import adapt
 from sardine.training.adapt.config import AdaptConfig
@@ -20,7 +23,7 @@ from sardine.training.adapt.loop import PatchSampler
 from sardine.training.adapt.losses import adapt_loss
 from sardine.training.adapt.masks import clear_from_scl
 from sardine.training.adapt.optical import guess_bands, parse_bands
-from sardine.training.adapt.run import load_base
+from sardine.training.adapt.run import acquisition_geometry, load_base
 from sardine.training.adapt.site import read_site
 from sardine.training.adapt.split import PARTS, block_split
 
@@ -38,7 +41,8 @@ def adapted(pair, tmp_path_factory) -> tuple[Path, Path, object]:
     out, report = folder / "site.safetensors", folder / "report"
     proc = run_cli("adapt", "--sar", str(pair["sar"]), "--optical", str(pair["optical"]),
                    "--dem", str(pair["dem"]), "--cloud-mask", str(pair["clouds"]),
-                   "--out", str(out), "--report", str(report), *FAST, check=True)
+                   "--out", str(out), "--report", str(report), "--incidence", "35",
+                   "--heading", "350", "--detail", "4", *FAST, check=True)
     return out, report, proc
 
 
@@ -109,18 +113,48 @@ def test_adapt_writes_weights_that_beat_the_base(adapted, pair, tmp_path):
     assert meta.normalization.optical_offset == -1000.0
     assert meta.normalization.optical_scale == 3000.0
     assert meta.extra["adapt"]["split"]["check_blocks"] >= 1
+    geometry = meta.extra["adapt"]["geometry"]  # the per-region scores' geometry, as given
+    assert (geometry["incidence_deg"], geometry["heading_deg"], geometry["source"]) == \
+        (35.0, 350.0, "given")
     model, _ = load_weights(out)
-    assert model.spec.name == "sardinet-late"
+    assert model.spec.name == "sardinet-late" and model.config.detail_width == 4
     data = json.loads((report / "report.json").read_text())
     assert set(data["scores"]) == {"flat colour", "base", "adapted"}
     assert (report / "figure.png").stat().st_size > 0
     assert "Held-out" in (report / "report.md").read_text()
-    # the adapted weights translate a SAR scene
+    assert "incidence 35.0, heading 350.0 degrees" in (report / "report.md").read_text()
+    # the adapted weights (with their detail head) translate a SAR scene
     result = tmp_path / "translated.tif"
     run_cli("translate", "--sar", str(pair["sar"]), "--dem", str(pair["dem"]), "--model",
             str(out), "--out", str(result), check=True)
     with rasterio.open(result) as src:
         assert src.count >= 3
+
+
+def test_region_geometry_given_read_from_the_sar_or_assumed(pair, tmp_path):
+    options = dict(optical=pair["optical"], out=tmp_path / "x.safetensors")
+    geometry, source = acquisition_geometry(AdaptConfig(sar=pair["sar"], **options))
+    assert geometry == AcquisitionGeometry() and source.startswith("assumed")
+    stated = tmp_path / "stated.tif"
+    with rasterio.open(pair["sar"]) as src:
+        profile, data = src.profile, src.read()
+    with rasterio.open(stated, "w", **profile) as dst:
+        dst.write(data)
+        dst.update_tags(incidence_angle="33.5", platform_heading="-10")
+    geometry, source = acquisition_geometry(AdaptConfig(sar=stated, **options))
+    assert (geometry.incidence_deg, geometry.heading_deg) == (33.5, 350.0)
+    assert source == "read from the SAR file's metadata"
+    geometry, source = acquisition_geometry(AdaptConfig(sar=stated, incidence=41.0, **options))
+    assert (geometry.incidence_deg, geometry.heading_deg) == (41.0, 350.0)
+    assert "the rest given" in source
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--sar", "s.tif", "--optical", "o.tif", "--out", "a.safetensors",
+                              "--incidence", "36", "--heading", "170", "--look", "left"])
+    cfg = config_from_args(args)
+    assert (cfg.incidence, cfg.heading, cfg.look) == (36.0, 170.0, "left")
+    with pytest.raises(InputError, match="Incidence angle 95"):
+        AdaptConfig(sar=pair["sar"], incidence=95.0, **options)
 
 
 def _refused(pair, tmp_path, match: str, **changes) -> None:

@@ -1,5 +1,6 @@
 """The dock's "Adapt to this area" section in a real QGIS: a background run that shows the
-held-out scores, selects the adapted weights and remembers them in the project."""
+held-out scores, adds the adapted weights to the dock's model list (selected) and remembers
+them in the project, which brings the entry back when it is opened again."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,8 +8,7 @@ from pathlib import Path
 import pytest
 from adapt_pairs import make_pair
 from qgis.core import QgsProject, QgsRasterLayer
-from sardine.ui.adapt_panel import project_weights
-from sardine.ui.dock_form import WEIGHTS_ITEM
+from sardine.ui.adapted_models import item_data, project_weights, remember_weights
 from support import wait_until
 
 
@@ -35,9 +35,29 @@ def test_adapt_panel_runs_and_selects_the_weights(dock, pair, tmp_path):  # noqa
     assert out.exists(), panel.result_label.text()
     assert "Held-out adapted: MSE" in panel.result_label.text()
     assert str(out) in project_weights()
-    assert dock.form.model_combo.currentData() == WEIGHTS_ITEM
-    assert dock.form.weights_widget.filePath() == str(out)
-    assert panel.known_combo.findData(str(out)) > 0
+    assert dock.form.model_combo.currentData() == item_data(str(out))
+    choices = dock.form.choices()
+    assert choices.use_weights and choices.weights == str(out)  # translate runs these
+    assert panel.parameters()["BASE_WEIGHTS"] == str(out)  # adapting again starts from them
+
+
+def test_adapted_entries_follow_the_project(dock, tmp_path):  # noqa: F811
+    weights = tmp_path / "valley.safetensors"
+    weights.write_bytes(b"not read here")
+    combo = dock.form.model_combo
+    bundled = combo.count()
+    remember_weights(str(weights))
+    dock.form.select_adapted(str(weights))
+    assert combo.count() == bundled + 1
+    assert combo.currentText() == "Adapted: valley"
+    project_file = tmp_path / "site.qgz"
+    assert QgsProject.instance().write(str(project_file))
+    QgsProject.instance().clear()  # a new project: no adapted entry
+    assert combo.findData(item_data(str(weights))) < 0 and combo.count() == bundled
+    assert QgsProject.instance().read(str(project_file))  # reopened: the entry is back
+    assert combo.findData(item_data(str(weights))) >= 0
+    dock.form.model_combo.setCurrentIndex(0)  # a bundled model: no stale base weights
+    assert not dock.form.choices().use_weights
 
 
 def test_adapt_panel_refuses_without_optical(dock):  # noqa: F811

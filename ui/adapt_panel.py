@@ -3,15 +3,15 @@
 Takes the SAR and DEM from the dock's pickers, adds an optical layer (with red/green/blue
 band pickers), an optional cloud mask and a time budget, and runs ``sardine:adapt`` as a
 background task (progress, cancel). When it ends it shows the held-out scores, warns
-plainly when a flat patch of the mean colour does as well, and selects the adapted weights
-in the dock's model picker. Adapted weights are remembered in the QGIS project (saved with
-it) and listed here, so they come back when the project is reopened.
+plainly when a flat patch of the mean colour does as well, and adds the adapted weights to
+the dock's model list, selected, and to the QGIS project's list (``adapted_models``), so
+the entry comes back when the project is reopened.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import QgsApplication, QgsMapLayerProxyModel, QgsProject, QgsRasterLayer
+from qgis.core import QgsApplication, QgsMapLayerProxyModel, QgsRasterLayer
 from qgis.gui import (
     QgsCollapsibleGroupBox,
     QgsFileWidget,
@@ -33,33 +33,10 @@ from qgis.PyQt.QtWidgets import (
 from ..core.errors import InputError
 from ..processing import adapt_algorithm as alg
 from ..processing.common import layer_file
-from .dock_form import WEIGHTS_ITEM
+from .adapted_models import remember_weights
 from .task import AlgorithmRun
 
-PROJECT_SCOPE, PROJECT_KEY = "sardine", "adapted_weights"
 WARNING_STYLE = "QLabel { color: #8a4b00; }"
-
-
-def project_weights(project: QgsProject | None = None) -> list[str]:
-    """Adapted weights remembered in the project (existing files only)."""
-    project = project or QgsProject.instance()
-    values, _ = project.readListEntry(PROJECT_SCOPE, PROJECT_KEY, [])
-    return [v for v in values if Path(v).is_file()]
-
-
-def remember_weights(path: str, project: QgsProject | None = None) -> None:
-    project = project or QgsProject.instance()
-    values, _ = project.readListEntry(PROJECT_SCOPE, PROJECT_KEY, [])
-    if path not in values:
-        project.writeEntry(PROJECT_SCOPE, PROJECT_KEY, [*values, path])
-
-
-def select_weights(form, path: str) -> None:
-    """Make ``path`` the dock's model (its "weights file" entry)."""
-    form.weights_widget.setFilePath(path)
-    index = form.model_combo.findData(WEIGHTS_ITEM)
-    if index >= 0:
-        form.model_combo.setCurrentIndex(index)
 
 
 class AdaptPanel(QgsCollapsibleGroupBox):
@@ -95,7 +72,6 @@ class AdaptPanel(QgsCollapsibleGroupBox):
         self.output_widget = QgsFileWidget()
         self.output_widget.setStorageMode(QgsFileWidget.SaveFile)
         self.output_widget.setFilter("Sardine weights (*.safetensors)")
-        self.known_combo = QComboBox()
         self.run_button = QPushButton("Adapt")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
@@ -117,14 +93,10 @@ class AdaptPanel(QgsCollapsibleGroupBox):
         layout.addRow(buttons)
         layout.addRow(self.progress)
         layout.addRow(self.result_label)
-        layout.addRow("This project's", self.known_combo)
 
         self.optical_combo.layerChanged.connect(self._on_optical_changed)
         self.run_button.clicked.connect(self.run)
         self.cancel_button.clicked.connect(self.cancel)
-        self.known_combo.activated.connect(self._use_known)
-        QgsProject.instance().readProject.connect(self._on_project_read)
-        self.refresh_known()
 
     # --- widgets --------------------------------------------------------------------------
     def _on_optical_changed(self, layer) -> None:
@@ -132,20 +104,6 @@ class AdaptPanel(QgsCollapsibleGroupBox):
         for combo in self.band_combos:
             combo.setLayer(raster)
             combo.setBand(-1)
-
-    def _on_project_read(self, *_args: object) -> None:
-        self.refresh_known()
-
-    def refresh_known(self) -> None:
-        self.known_combo.clear()
-        self.known_combo.addItem("adapted weights…", "")
-        for path in project_weights():
-            self.known_combo.addItem(Path(path).name, path)
-
-    def _use_known(self, index: int) -> None:
-        path = self.known_combo.itemData(index)
-        if path:
-            select_weights(self.form, path)
 
     # --- running --------------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -169,7 +127,7 @@ class AdaptPanel(QgsCollapsibleGroupBox):
                   alg.CLOUD_MASK: str(layer_file(mask, "cloud mask")) if mask else None,
                   alg.MASK_KIND: self.mask_kind.currentText(),
                   alg.BASE: choices.model or alg.AUTOMATIC,
-                  alg.BASE_WEIGHTS: choices.weights or None,
+                  alg.BASE_WEIGHTS: choices.weights if choices.use_weights else None,
                   alg.MINUTES: self.minutes_spin.value(),
                   alg.DEVICE: choices.device if choices.device in alg.DEVICES else "auto",
                   alg.OUTPUT: out}
@@ -204,11 +162,7 @@ class AdaptPanel(QgsCollapsibleGroupBox):
             self._run.cancel()
 
     def shutdown(self) -> None:
-        """Cancel a run without reporting back and stop following the project."""
-        try:
-            QgsProject.instance().readProject.disconnect(self._on_project_read)
-        except TypeError:
-            pass
+        """Cancel a run without reporting back."""
         if self._run is not None:
             self._run.detach()
             self._run = None
@@ -234,8 +188,7 @@ class AdaptPanel(QgsCollapsibleGroupBox):
             lines.append("Warning: the adapted model does not beat a flat patch of the mean "
                          "colour on held-out ground; do not trust its colours there.")
         remember_weights(path)
-        self.refresh_known()
-        select_weights(self.form, path)
+        self.form.select_adapted(path)
         self._show("\n".join([f"Adapted weights selected: {Path(path).name}", *lines]),
                    warning=not beats)
         self.adapted.emit(path)

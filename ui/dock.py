@@ -43,6 +43,7 @@ from ..processing.common import bundled_models, layer_file, output_name
 from ..processing.dependencies import MissingPackage, missing_message, missing_packages
 from ..processing.task_guard import task_error_message
 from .adapt_panel import AdaptPanel
+from .adapted_models import project_weights
 from .choices import MODES, DockChoices
 from .devices import detect_gpu, device_choices
 from .dock_form import DockForm
@@ -129,6 +130,10 @@ class SardineDock(QgsDockWidget):
         self.form.dem_combo.layerChanged.connect(self._check_layers)
         self.form.post_combo.layerChanged.connect(self._check_layers)
         self.form.mode_combo.currentIndexChanged.connect(self._check_layers)
+        project = QgsProject.instance()
+        project.readProject.connect(self.load_project_models)
+        project.cleared.connect(self.load_project_models)
+        self.load_project_models()
 
     # --- environment ----------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
@@ -155,6 +160,11 @@ class SardineDock(QgsDockWidget):
         self._set_running(False)
         self._check_layers()
         return missing
+
+    def load_project_models(self, *_args: object) -> None:
+        """The open project's adapted weights as entries of the model list (a new or other
+        project brings its own, or none)."""
+        self.form.set_adapted(project_weights())
 
     def _check_layers(self, *_args: object) -> None:
         """Say at once when a picked layer is not a file (WMS, XYZ, memory...); never
@@ -253,8 +263,15 @@ class SardineDock(QgsDockWidget):
             self._run.cancel()
 
     def shutdown(self) -> None:
-        """Cancel a run in progress without reporting back (the plugin is unloading)."""
+        """Cancel a run in progress without reporting back (the plugin is unloading), and
+        stop following the project."""
         self.adapt_panel.shutdown()
+        project = QgsProject.instance()
+        for signal in (project.readProject, project.cleared):
+            try:
+                signal.disconnect(self.load_project_models)
+            except TypeError:
+                pass
         if self._run is not None:
             self._run.detach()
             self._run = None

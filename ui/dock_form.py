@@ -18,6 +18,7 @@ from qgis.gui import (
     QgsRasterBandComboBox,
     QgsSpinBox,
 )
+from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,6 +34,7 @@ from ..core.bands import BandGuess, guess_polarisation_bands
 from ..core.sar_metadata import WHERE, read_stated_geometry
 from ..core.translate.params import ENHANCEMENTS, LIMITS, LOOKS
 from ..processing.common import ModelChoice, weights_description
+from . import adapted_models
 from .choices import FROM_METADATA, MODES, DockChoices
 from .devices import DeviceChoice
 from .layer_guess import guess_dem
@@ -122,6 +124,7 @@ class DockForm(QWidget):
         super().__init__(parent)
         QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
         self._models: list[ModelChoice] = []
+        self._adapted: list[str] = []  # adapted weights of this project (adapted_models)
         self.band_guess: BandGuess | None = None
 
         data = self._data = _form(self, "Input data")
@@ -298,9 +301,23 @@ class DockForm(QWidget):
         self.geometry_note.setVisible(bool(text))
 
     def set_models(self, models: list[ModelChoice]) -> None:
-        """Bundled models, those that fit the chosen inputs first, then "weights file"."""
+        """Bundled models, those that fit the chosen inputs first, then this project's
+        adapted weights, then "weights file"."""
         self._models = models
         self._order_models()
+
+    def set_adapted(self, paths: list[str]) -> None:
+        """This project's adapted weights as model entries (replacing the previous ones)."""
+        self._adapted = list(paths)
+        if self.model_combo.count():  # else set_models lists them (the first choice stays)
+            self._order_models()
+
+    def select_adapted(self, path: str) -> None:
+        """Make the adapted weights ``path`` the dock's model (adding its entry if new)."""
+        if path not in self._adapted:
+            self.set_adapted([*self._adapted, path])
+        self.model_combo.setCurrentIndex(
+            self.model_combo.findData(adapted_models.item_data(path)))
 
     def _order_models(self, *_args: object) -> None:
         """With a DEM, the fusion models first; without, the SAR-only ones. Keeps the
@@ -312,6 +329,10 @@ class DockForm(QWidget):
         self.model_combo.clear()
         for m in ordered:
             self.model_combo.addItem(m.name, m.name)
+        for path in self._adapted:
+            self.model_combo.addItem(adapted_models.item_label(path),
+                                     adapted_models.item_data(path))
+            self.model_combo.setItemData(self.model_combo.count() - 1, path, Qt.ToolTipRole)
         self.model_combo.addItem("Weights file…", WEIGHTS_ITEM)
         index = self.model_combo.findData(current) if current else 0
         self.model_combo.setCurrentIndex(max(index, 0))
@@ -333,7 +354,10 @@ class DockForm(QWidget):
         key = self.model_combo.currentData()
         use_file = key == WEIGHTS_ITEM
         self.weights_widget.setEnabled(use_file)
-        if use_file:
+        adapted = adapted_models.item_path(key)
+        if adapted is not None:
+            text = weights_description(adapted)
+        elif use_file:
             path = self.weights_widget.filePath()
             text = (weights_description(path) if path
                     else "Choose a .safetensors or .onnx weights file.")
@@ -344,12 +368,14 @@ class DockForm(QWidget):
 
     # --- choices <-> widgets --------------------------------------------------------------
     def choices(self, output_dir: str = "") -> DockChoices:
+        """An adapted entry runs as its weights file (the settings need no new kind)."""
         key = self.model_combo.currentData()
-        use_file = key == WEIGHTS_ITEM
+        adapted = adapted_models.item_path(key)
+        use_file = key == WEIGHTS_ITEM or adapted is not None
         change = self.mode() == "change"
         return DockChoices(
             mode=self.mode(), model="" if use_file or key is None else key,
-            weights=self.weights_widget.filePath().strip(), use_weights=use_file,
+            weights=adapted or self.weights_widget.filePath().strip(), use_weights=use_file,
             device=self.device_combo.currentData() or "auto",
             enhance=self.enhance_combo.currentData() or "none",
             tile=self.tile_spin.value(), overlap=self.overlap_spin.value(),
@@ -360,10 +386,14 @@ class DockForm(QWidget):
             look=self.look_combo.currentText(), output_dir=output_dir)
 
     def set_choices(self, c: DockChoices) -> None:
+        """Weights that are one of this project's adapted entries select that entry."""
         self.mode_combo.setCurrentIndex(max(self.mode_combo.findData(c.mode), 0))
-        if c.weights:
+        adapted = c.use_weights and c.weights in self._adapted
+        if c.weights and not adapted:
             self.weights_widget.setFilePath(c.weights)
-        index = self.model_combo.findData(WEIGHTS_ITEM if c.use_weights else c.model)
+        key = (adapted_models.item_data(c.weights) if adapted else
+               WEIGHTS_ITEM if c.use_weights else c.model)
+        index = self.model_combo.findData(key)
         if index >= 0:
             self.model_combo.setCurrentIndex(index)
         for combo, key in ((self.device_combo, c.device), (self.enhance_combo, c.enhance)):

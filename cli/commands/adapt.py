@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from ..geometry_options import add_geometry_arguments
 from ..progress import cli_feedback
 
 NAME = "adapt"
@@ -55,6 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=None,
                         help="CPU threads (default: PyTorch's; on a busy machine 1 can be "
                              "faster)")
+    geometry = parser.add_argument_group("distortion regions of the held-out scores (with "
+                                         "--dem)")
+    add_geometry_arguments(geometry, purpose="else Sentinel-1 descending values, said so")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and patches")
     recipe = parser.add_argument_group("recipe (defaults: see docs/ADAPT.md)")
     recipe.add_argument("--steps", type=int, default=None,
@@ -68,6 +72,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="weight of the image-gradient term (1.0)")
     recipe.add_argument("--contrast-weight", type=float, default=None,
                         help="weight of the local-contrast term (texture) (1.0)")
+    recipe.add_argument("--detail", type=int, default=None, metavar="WIDTH",
+                        help="add a full-resolution detail head of WIDTH channels to a "
+                             "SARDINet base (0: none)")
     recipe.add_argument("--freeze", choices=("none", "conditioning"), default=None,
                         help="keep part of the base fixed (none)")
     recipe.add_argument("--batchnorm", choices=("frozen", "train"), default=None,
@@ -81,15 +88,16 @@ def config_from_args(args: argparse.Namespace):
     from ...training.adapt.optical import parse_bands
 
     recipe = {k: getattr(args, k) for k in ("steps", "lr", "batch", "patch", "ssim_weight",
-                                            "grad_weight", "contrast_weight", "freeze",
-                                            "batchnorm")
+                                            "grad_weight", "contrast_weight", "detail",
+                                            "freeze", "batchnorm")
               if getattr(args, k) is not None}
     return AdaptConfig(sar=args.sar, optical=args.optical, out=args.out, dem=args.dem,
                        optical_bands=parse_bands(args.optical_bands),
                        cloud_mask=args.cloud_mask, scl=args.scl, base=args.base,
                        sar_bands=tuple(args.sar_bands), minutes=args.minutes,
                        device=args.device, threads=args.threads, holdout=args.holdout,
-                       report=args.report, seed=args.seed, **recipe)
+                       report=args.report, seed=args.seed, incidence=args.incidence,
+                       heading=args.heading, look=args.look, **recipe)
 
 
 def run(args: argparse.Namespace) -> int:

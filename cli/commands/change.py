@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ...core.bands import band_names, guess_polarisation_bands
 from ...core.change.params import OUTPUTS, ChangeParams
-from ...core.geometry import LOOKS
 from ...core.translate.params import DEVICES, default
+from ..geometry_options import add_geometry_arguments
 from ..progress import cli_feedback
 
 NAME = "change"
@@ -28,14 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a bundled model's name or a .safetensors weights file")
     parser.add_argument("--out", required=True, type=Path,
                         help="output folder: " + ", ".join(f"{n}.tif" for n in OUTPUTS))
-    parser.add_argument("--incidence", type=float, metavar="DEG",
-                        help="incidence angle on flat ground (with --dem); default: from the "
-                             "SAR metadata")
-    parser.add_argument("--heading", type=float, metavar="DEG",
-                        help="platform heading from north (with --dem); default: from the SAR "
-                             "metadata")
-    parser.add_argument("--look", choices=LOOKS, default=default("look"),
-                        help=f"antenna look side (default {default('look')})")
+    add_geometry_arguments(parser, purpose="used with --dem")
     parser.add_argument("--device", choices=DEVICES, default=default("device"))
     parser.add_argument("--tile", type=int, default=default("tile"),
                         help=f"tile size in pixels ({default('tile')})")

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from ...core.bands import BandGuess, band_names, guess_polarisation_bands
-from ...core.geometry import LOOKS
 from ...core.translate.params import (
     DEVICES,
     ENHANCEMENTS,
@@ -15,6 +14,7 @@ from ...core.translate.params import (
     TranslateParams,
     default,
 )
+from ..geometry_options import add_geometry_arguments
 from ..progress import cli_feedback
 
 NAME = "translate"
@@ -71,14 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("distortion mask (optional)")
     group.add_argument("--distortion-out", type=Path, metavar="MASK.tif",
                        help="also write a layover/shadow/foreshortening mask on the SAR grid")
-    group.add_argument("--incidence", type=float, metavar="DEG", default=default("incidence"),
-                       help="incidence angle on flat ground (Sentinel-1 IW: 30 to 46); "
-                            "default: read from the SAR file's metadata")
-    group.add_argument("--heading", type=float, metavar="DEG", default=default("heading"),
-                       help="platform heading, clockwise from north (S1 descending ~190, "
-                            "ascending ~350); default: read from the SAR file's metadata")
-    group.add_argument("--look", choices=LOOKS, default=default("look"),
-                       help=f"antenna look side (Sentinel-1: {default('look')})")
+    add_geometry_arguments(group)
     parser.add_argument("--trust-out", type=Path, metavar="TRUST.tif",
                         help="also write the per-pixel trust layer (distortion x inputs inside "
                              "the weights' ranges x expected colour error; docs/CHANGE.md); "

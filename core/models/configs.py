@@ -104,9 +104,22 @@ class SARDINetConfig(_ConfigMixin):
     encoder_widths: tuple[int, int] = (256, 512)
     decoder_widths: tuple[int, int] = (256, 96)
     upsampling: str = DEFAULT_UPSAMPLING
+    # Width of the full-resolution detail head added by ``sardine adapt --detail`` (the
+    # encoder sees the scene at 1/8 resolution only); 0: none, as every trained model.
+    detail_width: int = 0
+
+    def to_dict(self) -> dict:
+        """Without ``detail_width`` when 0, so weights without the head read as before."""
+        data = super().to_dict()
+        if not self.detail_width:
+            data.pop("detail_width")
+        return data
 
     def __post_init__(self) -> None:
         self._freeze_sequences()
+        if int(self.detail_width) < 0:
+            raise InputError(f"SARDINet detail_width must be 0 or more (got "
+                             f"{self.detail_width}).")
         _choice("SARDINet fusion", self.fusion, FUSIONS)
         _choice("decoder upsampling mode", self.upsampling, UPSAMPLING_MODES)
         _positive(sar_channels=self.sar_channels, out_channels=self.out_channels)

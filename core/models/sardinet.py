@@ -131,6 +131,26 @@ class SARDINetEncoder(nn.Module):
         return fused + self.branch3(x)
 
 
+class DetailHead(nn.Module):
+    """Full-resolution residual on the decoder's logits, from the inputs themselves (9 x 9
+    px receptive field): the encoder sees the scene at 1/8 resolution only, so fine detail
+    (field edges, roads) has no other path. Its last layer starts at zero, so a model
+    given a head computes exactly what it did before (``with_detail_head``)."""
+
+    def __init__(self, cin: int, width: int, cout: int) -> None:
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Conv2d(cin, width, 5, padding=2, padding_mode="reflect"), nn.ReLU(inplace=True),
+            nn.Conv2d(width, width, 3, padding=1, padding_mode="reflect"),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(width, cout, 3, padding=1, padding_mode="reflect"))
+        nn.init.zeros_(self.layers[-1].weight)
+        nn.init.zeros_(self.layers[-1].bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x)
+
+
 class SARDINet(TranslationModel):
     """SAR (+DEM) in [0, 1] -> RGB in [0, 1] (Sigmoid); H, W multiples of 8 in forward."""
 
@@ -145,10 +165,18 @@ class SARDINet(TranslationModel):
         self.encoder = SARDINetEncoder(c0, c1, c2)
         self.decoder = SARDINetDecoder(c2, config.decoder_widths, config.out_channels,
                                        config.upsampling)
+        self.detail = DetailHead(config.sar_channels + int(config.uses_dem),
+                                 config.detail_width, config.out_channels) \
+            if config.detail_width else None
 
     def forward(self, sar: torch.Tensor, dem: torch.Tensor | None = None) -> torch.Tensor:
         self.check_inputs(sar, dem, need_multiple=True)
-        return self.decoder(self.encoder(self.conditioning(sar, dem)))
+        latent = self.encoder(self.conditioning(sar, dem))
+        if self.detail is None:
+            return self.decoder(latent)
+        logits = self.decoder.layers[:-1](latent)  # the decoder ends in a Sigmoid
+        inputs = torch.cat([sar, dem], 1) if self.spec.uses_dem else sar
+        return torch.sigmoid(logits + self.detail(inputs))
 
     def start_at_colour(self, colour: Sequence[float]) -> bool:
         """Start a fresh network near ``colour`` (see ``SARDINetDecoder.start_at_colour``)."""
@@ -163,3 +191,22 @@ class SARDINet(TranslationModel):
 
 def build_sardinet(name: str, config: SARDINetConfig) -> SARDINet:
     return SARDINet(name, config)
+
+
+def with_detail_head(model: TranslationModel, width: int) -> SARDINet:
+    """A copy of the SARDINet ``model`` with a fresh detail head of ``width`` channels
+    (same output until it trains); refused for other families."""
+    import dataclasses
+
+    if not isinstance(model, SARDINet):
+        raise InputError(f"A detail head fits SARDINet models only, not "
+                         f"'{model.spec.name}' ({model.spec.family}); give --detail 0.")
+    if model.config.detail_width:  # already has one (adapting adapted weights): keep it
+        return model
+    config = dataclasses.replace(model.config, detail_width=int(width))
+    widened = SARDINet(model.spec.name, config)
+    missing, unexpected = widened.load_state_dict(model.state_dict(), strict=False)
+    if unexpected or any(not key.startswith("detail.") for key in missing):
+        raise InputError(f"Cannot add a detail head to '{model.spec.name}': its tensors do "
+                         "not match.")
+    return widened.to(next(model.parameters()).device)

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ...core.errors import InputError
+from ...core.geometry import AcquisitionGeometry
 from ...core.translate.cores import check_threads
 
 
@@ -34,10 +35,14 @@ class AdaptConfig:
     ssim_weight: float = 0.2
     grad_weight: float = 1.0
     contrast_weight: float = 1.0
+    detail: int = 0                    # width of a full-resolution detail head; 0: none
     freeze: str = "none"               # none | conditioning (keep the input layers)
     batchnorm: str = "frozen"          # frozen (base's statistics) | train
-    incidence: float = 39.0            # distortion regions of the report (with a DEM)
-    heading: float = 190.0
+    # geometry of the per-region scores (with a DEM); None: from the SAR file's metadata,
+    # else Sentinel-1 descending (core.geometry.AcquisitionGeometry's defaults), said so
+    incidence: float | None = None
+    heading: float | None = None
+    look: str = "right"
     patience: int = 6                  # early stopping: checks without a better loss...
     min_share: float = 0.4             # ...once this share of the budget has passed
     steps: int | None = None           # stop after this many steps (reproducible runs)
@@ -63,13 +68,25 @@ class AdaptConfig:
                 flag = "--" + name.replace("_", "-")
                 raise InputError(f"{flag} {value} must be 0 or a positive number.")
         check_threads(self.threads)
+        if int(self.detail) < 0:
+            raise InputError(f"--detail must be 0 (no detail head) or a width such as 16 "
+                             f"(got {self.detail}).")
         if self.batchnorm not in ("frozen", "train"):
             raise InputError(f"--batchnorm {self.batchnorm!r}: use frozen or train.")
         if self.freeze not in ("none", "conditioning"):
             raise InputError(f"--freeze {self.freeze!r}: use none or conditioning.")
+        self.given_geometry()  # a bad angle is refused before any work
         if Path(self.out).suffix.lower() != ".safetensors":
             raise InputError(f"--out {self.out} must end in .safetensors, e.g. "
                              "site-adapted.safetensors.")
+
+    def given_geometry(self) -> AcquisitionGeometry:
+        """The angles given, Sentinel-1 descending defaults for those not given."""
+        defaults = AcquisitionGeometry(look=self.look)
+        return AcquisitionGeometry(
+            incidence_deg=defaults.incidence_deg if self.incidence is None else self.incidence,
+            heading_deg=defaults.heading_deg if self.heading is None else self.heading,
+            look=self.look)
 
     @property
     def loss_weights(self) -> dict[str, float]:

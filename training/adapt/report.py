@@ -48,7 +48,8 @@ def report_dict(result: AdaptResult) -> dict:
         "area_px": list(site.shape), "clear_pixels": int(site.valid.sum()),
         "left_out_pixels": site.excluded, "optical_bands": list(site.bands),
         "optical_bands_how": site.bands_how, "optical_scaling": site.scaling.describe(),
-        "split": result.split.to_dict(), "config": result.config.to_dict(),
+        "split": result.split.to_dict(), "geometry": result.geometry,
+        "config": result.config.to_dict(),
         "loop": {"steps": result.loop.steps, "seconds": result.loop.seconds,
                  "stopped": result.loop.stopped, "history": result.loop.history},
         "scores": result.scores, "beats_flat_colour": result.beats_flat,
@@ -57,6 +58,14 @@ def report_dict(result: AdaptResult) -> dict:
                               "PSNR of that MSE, SSIM scikit-image Gaussian sigma 1.5 data "
                               "range 1 averaged over clear pixels; images in [0, 1]",
     })
+
+
+def _geometry_line(geometry: dict | None) -> list[str]:
+    if not geometry:
+        return []
+    return [f"Distortion regions drawn from the DEM with incidence "
+            f"{geometry['incidence_deg']:.1f}, heading {geometry['heading_deg']:.1f} degrees, "
+            f"{geometry['look']} looking ({geometry['source']}).", ""]
 
 
 def report_markdown(result: AdaptResult) -> str:
@@ -70,6 +79,7 @@ def report_markdown(result: AdaptResult) -> str:
                          if k != "block_px")
              + f". {result.loop.steps} steps in {result.loop.seconds:.0f} s, stopped: "
              f"{result.loop.stopped}.", "",
+             *_geometry_line(result.geometry),
              "## Held-out blocks (never trained on, not used for stopping)", "",
              "| predictor | region | MSE | SSIM | PSNR (dB) | gradient / truth | pixels |",
              "|---|---|---|---|---|---|---|"]

@@ -34,8 +34,9 @@ from .split import BlockSplit, block_split
 MIN_CLEAR_SHARE = 0.05
 MIN_CLEAR_PIXELS = 64 * 64
 PREDICTORS = ("flat colour", "base", "adapted")
-RECIPE_KEYS = ("lr", "batch", "patch", "l1_weight", "ssim_weight", "grad_weight",
-               "contrast_weight", "freeze", "batchnorm", "minutes", "steps", "holdout", "seed")
+RECIPE_KEYS = ("lr", "batch", "patch", "detail", "l1_weight", "ssim_weight",
+               "grad_weight", "contrast_weight", "freeze", "batchnorm", "minutes", "steps",
+               "holdout", "seed")
 
 
 @dataclass
@@ -48,6 +49,7 @@ class AdaptResult:
     site: Site
     config: AdaptConfig
     report_dir: Path | None = None
+    geometry: dict | None = None   # of the per-region scores (with a DEM), and its source
 
     def mse(self, name: str) -> float:
         return float(self.scores[name]["regions"]["global"]["mse"])
@@ -110,6 +112,10 @@ def load_base(cfg: AdaptConfig) -> tuple[str, TranslationModel, WeightsMetadata]
         raise InputError(f"The base model '{name}' takes {model.spec.sar_channels} SAR "
                          f"band(s) but {len(cfg.sar_bands)} were chosen; choose "
                          f"{model.spec.sar_channels} SAR bands or another base model.")
+    if cfg.detail:
+        from ...core.models.sardinet import with_detail_head
+
+        model = with_detail_head(model, cfg.detail)
     return name, model, meta
 
 
@@ -133,14 +139,36 @@ def check_clear(site: Site) -> None:
                          "cloud-free optical image that covers the SAR.")
 
 
-def distortion_codes(cfg: AdaptConfig, site: Site) -> np.ndarray | None:
+def acquisition_geometry(cfg: AdaptConfig) -> tuple[AcquisitionGeometry, str]:
+    """The geometry of the per-region scores and where it came from: as given, else as the
+    SAR file states it, else Sentinel-1 descending (only the report's regions depend on it,
+    so a guess is said rather than refused)."""
+    from ...core.sar_metadata import resolve_geometry
+
+    try:
+        geometry = resolve_geometry(cfg.incidence, cfg.heading, cfg.look, cfg.sar)
+    except InputError:
+        return cfg.given_geometry(), ("assumed: Sentinel-1 descending; the SAR file does not "
+                                      "state it, give --incidence and --heading")
+    if cfg.incidence is not None and cfg.heading is not None:
+        return geometry, "given"
+    return geometry, "read from the SAR file's metadata" + (
+        "" if cfg.incidence is None and cfg.heading is None else " (the rest given)")
+
+
+def distortion_codes(cfg: AdaptConfig, site: Site, feedback: Feedback
+                     ) -> tuple[np.ndarray | None, dict | None]:
+    """Distortion regions of the site (with a DEM) and the geometry used, for the report."""
     if site.dem_m is None:
-        return None
+        return None, None
     from ...core.distortion.mask import compute_distortion
 
-    geometry = AcquisitionGeometry(incidence_deg=cfg.incidence, heading_deg=cfg.heading)
-    return compute_distortion(site.dem_m, site.grid.metric_pixel_size(), geometry,
-                              np.isfinite(site.dem_m))
+    geometry, source = acquisition_geometry(cfg)
+    feedback.info(f"distortion regions: incidence {geometry.incidence_deg:.1f}, heading "
+                  f"{geometry.heading_deg:.1f} degrees, {geometry.look} looking ({source})")
+    codes = compute_distortion(site.dem_m, site.grid.metric_pixel_size(), geometry,
+                               np.isfinite(site.dem_m))
+    return codes, {**geometry.to_dict(), "source": source}
 
 
 def adapt(cfg: AdaptConfig, feedback: Feedback | None = None) -> AdaptResult:
@@ -172,20 +200,20 @@ def _adapt(cfg: AdaptConfig, feedback: Feedback) -> AdaptResult:
     check_clear(site)
     split = block_split(site.valid, cfg.holdout, cfg.seed)
     patch = patch_size(cfg, site, model.spec.size_multiple)
-    codes = distortion_codes(cfg, site)
+    codes, geometry = distortion_codes(cfg, site, feedback)
     base_model = copy.deepcopy(model).to(device).eval()
     loop = fine_tune(model.to(device), site, split, replace(cfg, patch=patch), patch, device,
                      feedback)
     feedback.check_cancelled()
     scores = Scorer(site, split, codes).score(
         {"flat colour": "flat", "base": base_model, "adapted": model}, device)
-    result = AdaptResult(out, name, scores, split, loop, site, cfg)
+    result = AdaptResult(out, name, scores, split, loop, site, cfg, geometry=geometry)
     norm = replace(meta.normalization, optical_scale=site.scaling.scale,
                    optical_offset=site.scaling.offset)
     info = {"base": name, "base_training_data": meta.training_data,
             "sar": str(cfg.sar), "optical": str(cfg.optical),
             "optical_bands": list(site.bands), "optical_scaling": site.scaling.kind,
-            "split": split.to_dict(), "patch": patch, "steps": loop.steps,
+            "split": split.to_dict(), "geometry": geometry, "patch": patch, "steps": loop.steps,
             "seconds": round(loop.seconds, 1), "stopped": loop.stopped,
             "recipe": {k: v for k, v in cfg.to_dict().items()
                        if k in RECIPE_KEYS},
