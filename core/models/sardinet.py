@@ -139,13 +139,14 @@ class DetailHead(nn.Module):
 
     def __init__(self, cin: int, width: int, cout: int) -> None:
         super().__init__()
+        last = nn.Conv2d(width, cout, 3, padding=1, padding_mode="reflect")
         self.layers = nn.Sequential(
             nn.Conv2d(cin, width, 5, padding=2, padding_mode="reflect"), nn.ReLU(inplace=True),
             nn.Conv2d(width, width, 3, padding=1, padding_mode="reflect"),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(width, cout, 3, padding=1, padding_mode="reflect"))
-        nn.init.zeros_(self.layers[-1].weight)
-        nn.init.zeros_(self.layers[-1].bias)
+            nn.ReLU(inplace=True), last)
+        nn.init.zeros_(last.weight)
+        if last.bias is not None:  # always: Conv2d's default
+            nn.init.zeros_(last.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layers(x)
@@ -175,7 +176,7 @@ class SARDINet(TranslationModel):
         if self.detail is None:
             return self.decoder(latent)
         logits = self.decoder.layers[:-1](latent)  # the decoder ends in a Sigmoid
-        inputs = torch.cat([sar, dem], 1) if self.spec.uses_dem else sar
+        inputs = torch.cat([sar, dem], 1) if dem is not None and self.spec.uses_dem else sar
         return torch.sigmoid(logits + self.detail(inputs))
 
     def start_at_colour(self, colour: Sequence[float]) -> bool:
