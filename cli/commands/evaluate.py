@@ -50,6 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="one or more .safetensors weights files")
     parser.add_argument("--labels", type=comma_list,
                         help="comma-separated row labels, one per weights file")
+    parser.add_argument("--flat-dem", type=float, metavar="METRES",
+                        help="data without a DEM (e.g. BigEarthNet pairs of flat land): give "
+                        "DEM-fusing models a constant DEM of this height; only the Global "
+                        "region is then measured (default: none, DEM models are refused)")
     add_common_arguments(parser)
 
 
@@ -64,7 +68,8 @@ def options_from(args: argparse.Namespace):
         geometry=AcquisitionGeometry(args.incidence, args.heading, args.look),
         dataset_kind=args.dataset_kind, split_file=args.split_file,
         labels=getattr(args, "labels", None), device=args.device, batch=args.batch,
-        patch=args.patch, figure_patches=args.figure_patches)
+        patch=args.patch, figure_patches=args.figure_patches,
+        flat_dem_m=getattr(args, "flat_dem", None))
 
 
 def output_folder(path: str) -> Path:

@@ -74,17 +74,27 @@ def detect_kind(path: str | Path) -> str:
 
 def open_dataset(path: str | Path, kind: str | None = None, norm: Normalization | None = None,
                  augment: bool = False, seed: int = 0, patch: int = 256,
-                 stride: int | None = None) -> SardineDataset:
+                 stride: int | None = None, flat_dem_m: float | None = None) -> SardineDataset:
     """Open the training data at ``path`` with the reader for its layout (or ``kind``).
 
     ``patch``/``stride`` only apply to scene triplets; patch folders keep their size.
+    ``flat_dem_m``: data without a DEM yields a constant DEM of that height (metres), for
+    DEM-fusing models on flat land (``SardineDataset.use_flat_dem``); in a mix, set it per
+    source in ``mix.json`` instead.
     """
     kind = kind or detect_kind(path)
     if kind not in READERS:
         raise InputError(f"Unknown dataset kind {kind!r}; choose one of {sorted(READERS)}.")
-    if kind == "scenes":
-        return SceneTripletDataset(path, norm=norm, augment=augment, seed=seed, patch=patch,
-                                   stride=stride)
     if kind == "mix":
+        if flat_dem_m is not None:
+            raise InputError(f"{path} is a mix: give each source without a DEM its "
+                             '"flat_dem_m" in mix.json instead of one flat DEM for all.')
         return MixedDataset(path, open_dataset, norm=norm, augment=augment, seed=seed)
-    return READERS[kind](path, norm=norm, augment=augment, seed=seed)
+    if kind == "scenes":
+        dataset: SardineDataset = SceneTripletDataset(path, norm=norm, augment=augment,
+                                                      seed=seed, patch=patch, stride=stride)
+    else:
+        dataset = READERS[kind](path, norm=norm, augment=augment, seed=seed)
+    if flat_dem_m is not None:
+        dataset.use_flat_dem(flat_dem_m)
+    return dataset

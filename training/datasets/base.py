@@ -45,6 +45,7 @@ class SardineDataset(Dataset):
     has_dem = True
     has_distortion = False
     pixel_size_m: float | None = None
+    flat_dem_m: float | None = None  # set by use_flat_dem: a constant DEM stands in for none
 
     def __init__(self, root: str | Path, norm: Normalization, augment: bool = False,
                  seed: int = 0) -> None:
@@ -75,6 +76,18 @@ class SardineDataset(Dataset):
     def load(self, item: Item) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
+    def use_flat_dem(self, height_m: float) -> None:
+        """Yield a constant DEM of ``height_m`` metres instead of none, so a DEM-fusing model
+        can be scored on (or trained with) pairs of flat land that come without a DEM (the
+        BigEarthNet pairs). Explicit only: a dataset with a real DEM refuses it."""
+        if self.has_dem:
+            raise InputError(f"{self.root} has its own DEM; a flat DEM only stands in for a "
+                             "missing one (leave out --flat-dem / flat_dem_m).")
+        if not np.isfinite(height_m):
+            raise InputError(f"The flat DEM height must be a number of metres, not {height_m}.")
+        self.flat_dem_m = float(height_m)
+        self.has_dem = True
+
     def published_split(self) -> dict[str, list[str]] | None:
         """The split the data's publisher fixed (item names per part), if any; it is kept
         so scores compare with published ones and test patches never enter training."""
@@ -86,9 +99,12 @@ class SardineDataset(Dataset):
 
     def describe(self) -> dict:
         """Facts recorded in config.json and in the weights metadata."""
-        return {"kind": self.kind, "root": str(self.root), "items": len(self.items),
+        info = {"kind": self.kind, "root": str(self.root), "items": len(self.items),
                 "has_dem": self.has_dem, "sar_bands": list(self.norm.sar_bands),
                 "pixel_size_m": self.pixel_size_m}
+        if self.flat_dem_m is not None:
+            info["flat_dem_m"] = self.flat_dem_m
+        return info
 
     # -- shared preprocessing -------------------------------------------------------------
     def make_sample(self, sar: np.ndarray, dem: np.ndarray | None, optical: np.ndarray,
@@ -107,6 +123,8 @@ class SardineDataset(Dataset):
             ok &= valid.astype(bool)
         sar_unit = np.nan_to_num(self.norm.sar_to_unit(np.nan_to_num(sar, nan=-99.0)))
         opt_unit = np.clip(np.nan_to_num(optical / np.float32(self.norm.optical_scale)), 0, 1)
+        if dem is None and self.flat_dem_m is not None:
+            dem = np.full(sar.shape[1:], self.flat_dem_m, np.float32)
         if dem is None:
             dem_unit = np.zeros((1, *sar.shape[1:]), np.float32)
         else:

@@ -7,7 +7,9 @@ A folder holding ``mix.json`` is a mixed dataset::
 ``sources`` are dataset folders (paths relative to the mix folder, or absolute; a source may
 also be ``{"path": ..., "kind": ..., "repeat": N}`` to force its reader, or to show its
 *training* items N times per epoch, so a handful of real pairs weighs against hundreds of
-simulated patches). Each source keeps its own reader,
+simulated patches; ``"flat_dem_m": H`` gives a source without a DEM a constant DEM of H
+metres, so flat real pairs can train a DEM-fusing model beside simulated scenes with their
+DEM). Each source keeps its own reader,
 optical scaling and split: a source's ``splits.json`` or published split (BigEarthNet v2: its
 validation and test pairs stay out of training), else the seeded 80/10/10 split (seed 0).
 Items are named ``<source index>:<name>`` (repeats ``...~k``). Every sample is centre-cropped
@@ -37,7 +39,8 @@ def is_mix_folder(root: Path) -> bool:
     return (root / MIX_FILE).is_file()
 
 
-def _read_mix(root: Path) -> tuple[list[tuple[Path, str | None, int]], int | None]:
+def _read_mix(root: Path) -> tuple[list[tuple[Path, str | None, int, float | None]],
+                                   int | None]:
     path = root / MIX_FILE
     try:
         data = json.loads(path.read_text())
@@ -52,11 +55,17 @@ def _read_mix(root: Path) -> tuple[list[tuple[Path, str | None, int]], int | Non
     for entry in entries:
         entry = {"path": entry} if isinstance(entry, str) else dict(entry)
         folder = Path(str(entry.get("path"))).expanduser()
-        repeat = int(entry.get("repeat", 1))
+        try:
+            repeat = int(entry.get("repeat", 1))
+            flat = entry.get("flat_dem_m")
+            flat = None if flat is None else float(flat)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{path}: 'repeat' and 'flat_dem_m' of {folder} must be numbers "
+                             f"({exc}).") from exc
         if repeat < 1:
             raise InputError(f"{path}: 'repeat' of {folder} must be at least 1.")
         sources.append((folder if folder.is_absolute() else root / folder, entry.get("kind"),
-                        repeat))
+                        repeat, flat))
     return sources, (int(patch) if patch is not None else None)
 
 
@@ -84,10 +93,10 @@ class MixedDataset(SardineDataset):
         entries, patch = _read_mix(root)
         self.sources: list[SardineDataset] = []
         self.repeats: list[int] = []
-        for folder, kind, repeat in entries:
+        for folder, kind, repeat, flat in entries:
             if is_mix_folder(folder):
                 raise InputError(f"{folder} is itself a mix; list its sources instead.")
-            self.sources.append(opener(folder, kind=kind, norm=norm))
+            self.sources.append(opener(folder, kind=kind, norm=norm, flat_dem_m=flat))
             self.repeats.append(repeat)
         first = self.sources[0]
         for source in self.sources[1:]:

@@ -48,17 +48,18 @@ class EvalData:
                                  "on data with the same bands.")
             if model.uses_dem and not ref.has_dem:
                 raise InputError(f"{model.label} fuses a DEM but {ref.root} has none; evaluate "
-                                 "a SAR-only model (sardinet) on this data, or add dem/ "
-                                 "patches.")
+                                 "a SAR-only model (sardinet) on this data, add dem/ "
+                                 "patches, or, for flat land only, give --flat-dem METRES.")
             self._views[key] = open_dataset(ref.root, kind=ref.kind, norm=norm,
-                                            **_scene_args(ref))
+                                            flat_dem_m=ref.flat_dem_m, **_scene_args(ref))
         return self._views[key]
 
     def describe(self) -> dict:
         ref = self.reference
         return {"root": str(ref.root), "kind": ref.kind, "split": self.split,
                 "split_source": self.split_source, "patches": len(self.indices),
-                "has_dem": ref.has_dem, "distortion_source": self.distortion_source}
+                "has_dem": ref.has_dem, "flat_dem_m": ref.flat_dem_m,
+                "distortion_source": self.distortion_source}
 
 
 def _scene_args(dataset: SardineDataset) -> dict:
@@ -108,7 +109,8 @@ def select_split(dataset: SardineDataset, split: str, split_file: str | None,
 def _codes_of(sample: dict, dataset: SardineDataset, geometry) -> np.ndarray | None:
     if "distortion" in sample:
         return sample["distortion"][0].numpy().astype(np.uint8)
-    if not dataset.has_dem or not dataset.pixel_size_m:
+    if not dataset.has_dem or not dataset.pixel_size_m or dataset.flat_dem_m is not None:
+        # a stand-in flat DEM says nothing about the terrain's distortion
         return None
     from ...core.distortion import compute_distortion
 
@@ -122,7 +124,7 @@ def open_eval_data(data: str | Path, models: Sequence, options,
     """Open the data, choose the split, read or compute distortion codes, pick figure
     patches (keeping their arrays for the figure)."""
     reference = open_dataset(data, kind=options.dataset_kind, patch=options.patch,
-                             stride=options.stride)
+                             stride=options.stride, flat_dem_m=options.flat_dem_m)
     indices, source, train_indices = select_split(reference, options.split, options.split_file,
                                    [m.path for m in models])
     codes: list[np.ndarray | None] = []
@@ -136,6 +138,9 @@ def open_eval_data(data: str | Path, models: Sequence, options,
         g = options.geometry
         distortion_source = (f"computed from the DEM (incidence {g.incidence_deg} deg, "
                              f"heading {g.heading_deg} deg, {g.look}-looking)")
+    elif reference.flat_dem_m is not None:
+        distortion_source = (f"unknown (a flat stand-in DEM of {reference.flat_dem_m:g} m, "
+                             "no real one): only the Global region is measured")
     else:
         distortion_source = ("unknown (no distortion masks and no DEM): only the Global "
                              "region is measured")
@@ -149,7 +154,8 @@ def open_eval_data(data: str | Path, models: Sequence, options,
         patches.append({
             "name": reference.items[indices[i]].name,
             "sar": sample["sar"].numpy(),
-            "dem": sample["dem"].numpy() if reference.has_dem else None,
+            "dem": (sample["dem"].numpy() if reference.has_dem
+                    and reference.flat_dem_m is None else None),
             "optical": sample["optical"].numpy(),
             "distortion": codes[i],
         })

@@ -42,6 +42,7 @@ class EvalOptions:
     patch: int = 256                          # scene triplets only: window size
     stride: int | None = None                 # scene triplets only: window step
     figure_patches: int = 4
+    flat_dem_m: float | None = None           # data without a DEM: constant DEM (metres)
 
 
 def resolve_device(name: str) -> torch.device:
