@@ -64,7 +64,7 @@ def engine_figures(engine: OnnxEngine, onnx: Path, scenes: dict[int, tuple[Path,
 
 
 def bundled_comparison(folder: Path, rounds: int = 2, tile: int = 512, batch: int = 2,
-                       repeats: int = 2, sar: Path = SAMPLE / "sar.tif",
+                       repeats: int = 6, sar: Path = SAMPLE / "sar.tif",
                        dem: Path = SAMPLE / "dem.tif", model_name: str = "sardinet-late",
                        log: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
     """The bundled weights with every installed runtime: the model alone on batches of
