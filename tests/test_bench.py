@@ -72,7 +72,6 @@ def test_bench_quick_json(tmp_path):
     for name in ("translate", "translate_trust", "change"):
         assert all(_positive(v) for v in change["seconds"][name]), name
     assert _positive(change["change_ratio"]) and _positive(change["trust_ratio"])
-    assert change["change_ratio"] > 1.0  # two translations and more: never cheaper than one
     assert "change_ratio" in proc.stdout and "trust_ratio" in proc.stdout
     assert list(work.iterdir()) == []  # nothing written to the working directory
     # temporary rasters and weights cleaned up (torch may leave its own caches there)
