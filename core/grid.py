@@ -142,3 +142,20 @@ def utm_crs(lon: float, lat: float) -> CRS:
                          "to a polar stereographic CRS (EPSG:3413 or EPSG:3031) first.")
     zone = int((lon + 180.0) // 6.0) % 60 + 1
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def bounds_in(src_crs: CRS, src_bounds: Any, dst_crs: CRS) -> tuple[float, float, float, float]:
+    """``src_bounds`` (left, bottom, right, top) in ``dst_crs``, edges densified so a curved
+    reprojected edge is covered."""
+    from rasterio.warp import transform_bounds
+
+    left, bottom, right, top = transform_bounds(src_crs, dst_crs, *src_bounds, densify_pts=21)
+    return float(left), float(bottom), float(right), float(top)
+
+
+def overlap(bounds: tuple[float, float, float, float], other: Any) -> bool:
+    """Two (left, bottom, right, top) boxes in one CRS share area (non-finite: no)."""
+    left, bottom, right, top = bounds
+    o_left, o_bottom, o_right, o_top = other
+    return all(math.isfinite(v) for v in bounds) and left < o_right and right > o_left \
+        and bottom < o_top and top > o_bottom

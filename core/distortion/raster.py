@@ -17,14 +17,13 @@ import rasterio
 from rasterio.enums import Resampling
 from rasterio.errors import RasterioIOError
 from rasterio.vrt import WarpedVRT
-from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
 from ..atomic import atomic_output, check_output_path
 from ..errors import InputError
 from ..feedback import Feedback
 from ..geometry import AcquisitionGeometry
-from ..grid import RasterGrid
+from ..grid import RasterGrid, bounds_in, overlap
 from ..raster_io import refuse_complex_dem
 from ..scoped import gdal_cache
 from ..translate.plausibility import check_height_raster
@@ -65,11 +64,7 @@ def _open_reader(stack: ExitStack, dem_path: Path, target: RasterGrid | None):
     if target.crs is None or not target.is_north_up:
         raise InputError("The target grid has no CRS or is not north-up; give the grid of a "
                          "georeferenced, north-up SAR image.")
-    left, bottom, right, top = transform_bounds(src.crs, target.crs, *src.bounds,
-                                                densify_pts=21)
-    t_left, t_bottom, t_right, t_top = target.bounds
-    if not all(math.isfinite(v) for v in (left, bottom, right, top)) or left >= t_right \
-            or right <= t_left or bottom >= t_top or top <= t_bottom:
+    if not overlap(bounds_in(src.crs, src.bounds, target.crs), target.bounds):
         raise InputError(f"The DEM {dem_path.name} does not overlap the target grid (the SAR "
                          "image the mask is made for); give a DEM that covers it.")
     return stack.enter_context(WarpedVRT(

@@ -8,17 +8,15 @@ Messages name options in words ("the tile size"), never one front end's flags.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from rasterio.warp import transform_bounds
 
 from ..atomic import check_output_path
 from ..errors import InputError
 from ..geometry import AcquisitionGeometry
-from ..grid import RasterGrid
+from ..grid import RasterGrid, bounds_in, overlap
 from ..normalization import looks_linear
 from ..raster_io import open_raster, uses_mask_band
 from ..sar_metadata import resolve_geometry
@@ -278,11 +276,7 @@ def _check_dem(dem, path: Path, sar_grid: RasterGrid, warnings: list[str]
     if dem.count > 1:
         warnings.append(f"The DEM {path.name} has {dem.count} bands; band 1 is used as "
                         "heights in metres.")
-    left, bottom, right, top = transform_bounds(dem.crs, sar_grid.crs, *dem.bounds,
-                                                densify_pts=21)
-    s_left, s_bottom, s_right, s_top = sar_grid.bounds
-    finite = all(math.isfinite(v) for v in (left, bottom, right, top))
-    if not finite or left >= s_right or right <= s_left or bottom >= s_top or top <= s_bottom:
+    if not overlap(bounds_in(dem.crs, dem.bounds, sar_grid.crs), sar_grid.bounds):
         raise InputError(
             f"The DEM {path.name} does not overlap the SAR image (DEM bounds "
             f"{_fmt(dem.bounds)} in {dem.crs.to_string()}, SAR bounds {_fmt(sar_grid.bounds)} "

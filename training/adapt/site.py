@@ -8,7 +8,6 @@ with the fix (clip it to the site).
 """
 from __future__ import annotations
 
-import math
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +15,11 @@ from pathlib import Path
 import numpy as np
 from rasterio.enums import Resampling
 from rasterio.vrt import WarpedVRT
-from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
 from ...core.errors import InputError
 from ...core.feedback import Feedback
-from ...core.grid import RasterGrid
+from ...core.grid import RasterGrid, bounds_in, overlap
 from ...core.normalization import Normalization, linear_to_db, looks_linear
 from ...core.raster_io import nearest_fill, open_raster, uses_mask_band
 from .config import AdaptConfig
@@ -63,11 +61,8 @@ def _warped(stack: ExitStack, path: Path, role: str, grid: RasterGrid,
         raise InputError(f"The {role} raster {path.name} has no coordinate reference system, "
                          "so it cannot be placed on the SAR grid; assign one (gdal_edit.py "
                          "-a_srs EPSG:...).")
-    left, bottom, right, top = transform_bounds(src.crs, grid.crs, *src.bounds,
-                                                densify_pts=21)
-    s_left, s_bottom, s_right, s_top = grid.bounds
-    if not all(math.isfinite(v) for v in (left, bottom, right, top)) or left >= s_right \
-            or right <= s_left or bottom >= s_top or top <= s_bottom:
+    left, bottom, right, top = bounds_in(src.crs, src.bounds, grid.crs)
+    if not overlap((left, bottom, right, top), grid.bounds):
         raise InputError(f"The {role} raster {path.name} does not overlap the SAR image "
                          f"(its bounds in the SAR CRS: {left:.6g}, {bottom:.6g}, {right:.6g}, "
                          f"{top:.6g}; SAR: {', '.join(f'{v:.6g}' for v in grid.bounds)}); "
