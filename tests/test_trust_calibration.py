@@ -132,7 +132,12 @@ def test_weights_without_calibration_get_the_fallback_and_say_so(tmp_path):
     assert not np.array_equal(bands["plain"][0], bands["own"][0])
 
 
-def test_inherited_calibration_is_noted():
-    noted = CAL.noted("inherited from base.safetensors by sardine adapt, not refit")
-    assert dataclasses.replace(noted, fitted_on=CAL.fitted_on) == CAL
-    assert noted.fitted_on.startswith("tests; inherited")
+def test_adapt_and_train_keep_the_base_calibration_with_a_note(tmp_path):
+    from sardine.training.train.weights import inherited_calibration
+
+    noted = inherited_calibration(str(_calibrated(tmp_path / "base.safetensors")),
+                                  "sardine adapt")
+    assert noted is not None and dataclasses.replace(noted, fitted_on=CAL.fitted_on) == CAL
+    assert noted.fitted_on.startswith("tests; inherited from base.safetensors by sardine adapt")
+    assert inherited_calibration(str(save_tiny(tmp_path / "plain.safetensors")), "x") is None
+    assert inherited_calibration(None, "sardine train") is None
