@@ -90,9 +90,13 @@ class TrustCalibration:
         shape = next(iter(features.values())).shape
         out = np.zeros(shape, np.float32)
         for term, c in zip(self.terms, self.coef, strict=True):
-            value = np.float32(c)
-            for name in _factors(term):
-                value = value * features[name]
+            factors = _factors(term)
+            if not factors:
+                out += np.float32(c)
+                continue
+            value = features[factors[0]] * np.float32(c)
+            for name in factors[1:]:
+                value *= features[name]
             out += value
         return out
 
