@@ -33,10 +33,23 @@ def test_evaluate_trust_fits_into_a_new_file(tmp_path):
     the test seed is measured with it, and the input stays as it was."""
     source = save_tiny(tmp_path / "w.safetensors")
     before = checksum(source)
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="also an input"):
         evaluate_trust([1], [2], str(source), size=48, spread=False, fit_out=source)
+    with pytest.raises(InputError, match="seeds must differ"):
+        evaluate_trust([1, 2], [2], str(source), size=48, spread=False)
     out = tmp_path / "w2.safetensors"
     report = evaluate_trust([1], [2], str(source), size=96, spread=False, fit_out=out)
     assert checksum(source) == before and report["written"] == str(out)
     assert report["calibration_fitted_on_train"]["fitted_on"].startswith("fitted for w.safe")
     assert report["test"][0]["seed"] == 2 and not report["calibration_before"]["own"]
+
+
+def test_cli_fit_out_refuses_the_input_in_one_line(tmp_path, cli):
+    source = save_tiny(tmp_path / "w.safetensors")
+    before = checksum(source)
+    proc = cli("evaluate-trust", "--model", str(source), "--fit-out", str(source),
+               "--train-seeds", "1", "--test-seeds", "2", "--size", "48", "--no-spread")
+    assert proc.returncode == 1 and "also an input" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert checksum(source) == before and sorted(p.name for p in tmp_path.iterdir()) == [
+        "w.safetensors"]

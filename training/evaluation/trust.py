@@ -27,6 +27,7 @@ from scipy.stats import spearmanr
 from ...core.change import translate_with_trust
 from ...core.change.metrics import smoothed_db, srgb_to_lab
 from ...core.change.trust import colour_features
+from ...core.errors import InputError
 from ...core.translate import TranslateParams, translate
 from ...core.translate.model_info import read_model_info
 from ...core.trust_calibration import calibration_in_use
@@ -140,7 +141,9 @@ def evaluate_trust(train_seeds: Sequence[int], test_seeds: Sequence[int], model:
     and, with ``fit_out``, write the weights with it there and measure the test seeds with
     those; report all."""
     if set(train_seeds) & set(test_seeds):
-        raise ValueError("Training and test seeds must differ.")
+        raise InputError(f"Training and test seeds must differ (both hold "
+                         f"{sorted(set(train_seeds) & set(test_seeds))}): the calibration "
+                         "is fitted on the training seeds and judged on the test seeds.")
     weights, out = None, None
     if fit_out is not None:  # refused before any work when it cannot be written
         weights = Path(read_model_info(model, runtime="torch").weights_path or model)
