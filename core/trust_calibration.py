@@ -29,7 +29,8 @@ import numpy as np
 COLOUR_FEATURES = ("chroma", "lightness")
 MAX_SAR_FEATURES = 4  # sar1..sar4: no Sardine model reads more SAR bands
 FEATURES = (*COLOUR_FEATURES, *(f"sar{i}" for i in range(1, MAX_SAR_FEATURES + 1)))
-MAX_TERMS = 64  # bounds what a crafted file can make every window compute
+MAX_TERMS = 64  # with MAX_FACTORS, bounds what a crafted file can make every window compute
+MAX_FACTORS = 3
 
 
 def quadratic_terms(features: Sequence[str]) -> tuple[str, ...]:
@@ -54,6 +55,9 @@ class TrustCalibration:
         if len(self.terms) != len(self.coef) or not 0 < len(self.terms) <= MAX_TERMS:
             raise ValueError(f"{len(self.terms)} terms for {len(self.coef)} coefficients")
         for term in self.terms:
+            if len(_factors(term)) > MAX_FACTORS:
+                raise ValueError(f"trust term {term[:40]!r} has more than {MAX_FACTORS} "
+                                 "factors")
             unknown = [f for f in _factors(term) if f not in FEATURES]
             if unknown:
                 raise ValueError(f"unknown trust feature {unknown[0]!r} (known: "

@@ -46,6 +46,7 @@ def test_calibration_round_trips_in_the_metadata(tmp_path):
 
 @pytest.mark.parametrize("change", [
     {"terms": ("1", "chroma", "height")},  # unknown feature
+    {"terms": ("1", "chroma", "*".join(["chroma"] * 50))},  # a crafted cost per window
     {"coef": (3.0, float("nan"), 0.01)},
     {"good": 50.0},  # good above bad
     {"terms": ("1", "chroma", "sar3")},  # a third SAR band of a two-band model
