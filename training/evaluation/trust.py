@@ -140,6 +140,9 @@ def evaluate_trust(train_seeds: Sequence[int], test_seeds: Sequence[int], model:
     """Simulate, translate with trust and measure; fit the calibration on ``train_seeds``
     and, with ``fit_out``, write the weights with it there and measure the test seeds with
     those; report all."""
+    if not train_seeds or not test_seeds:
+        raise InputError("Give at least one training seed and one test seed (e.g. "
+                         "--train-seeds 10,11,12,13 --test-seeds 20,21,22,23).")
     if set(train_seeds) & set(test_seeds):
         raise InputError(f"Training and test seeds must differ (both hold "
                          f"{sorted(set(train_seeds) & set(test_seeds))}): the calibration "
