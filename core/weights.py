@@ -3,7 +3,8 @@
 A weights file holds the model's state_dict and, in the safetensors ``__metadata__``, a
 JSON ``WeightsMetadata``: model name and full config (so the registry rebuilds the exact
 architecture), the input normalisation (SAR bands, dB clip ranges, DEM scaling, optical
-scale), pixel size, training data, metrics, Sardine version and creation date, plus a
+scale), pixel size, training data, metrics, Sardine version and creation date, the trust
+layer's calibration when one was fitted (``core/trust_calibration.py``), plus a
 SHA-256 over the tensors so a corrupted file is refused rather than silently misused.
 
 Loading checks everything before any tensor reaches a model, and refuses with a message
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from .atomic import atomic_output, check_output_path
 from .errors import InputError, WeightsError
 from .normalization import Normalization
+from .trust_calibration import TrustCalibration
 from .version import __version__
 
 if TYPE_CHECKING:  # torch is imported on use: reading metadata must work without it
@@ -63,6 +65,9 @@ class WeightsMetadata:
     sardine_version: str = __version__
     created: str = field(default_factory=_now_iso)
     extra: dict[str, Any] = field(default_factory=dict)
+    # The trust layer's expected-error fit for these weights; None: the fallback
+    # (core/trust_calibration.py) is used and the trust band description says so.
+    trust_calibration: TrustCalibration | None = None
 
     @property
     def model_name(self) -> str:
@@ -80,6 +85,8 @@ class WeightsMetadata:
             "sardine_version": self.sardine_version,
             "created": self.created,
             "extra": self.extra,
+            "trust_calibration": (self.trust_calibration.to_dict()
+                                  if self.trust_calibration is not None else None),
         }
 
     @classmethod
@@ -101,6 +108,8 @@ class WeightsMetadata:
                 sardine_version=str(data.get("sardine_version", "unknown")),
                 created=str(data.get("created", "")),
                 extra=dict(data.get("extra") or {}),
+                trust_calibration=(TrustCalibration.from_dict(data["trust_calibration"])
+                                   if data.get("trust_calibration") is not None else None),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise WeightsError(
@@ -125,6 +134,10 @@ class WeightsMetadata:
             problems.append(f"DEM scale {norm.dem_max_m} m")
         if not 0.0 < norm.optical_scale < 1e9:
             problems.append(f"optical scale {norm.optical_scale}")
+        cal = self.trust_calibration
+        if cal is not None and cal.sar_bands_used > len(norm.sar_bands):
+            problems.append(f"a trust calibration reading SAR band {cal.sar_bands_used} of "
+                            f"{len(norm.sar_bands)}")
         if problems:
             raise WeightsError(f"The metadata of {source} holds impossible values ("
                                + "; ".join(problems) + "); the file was altered or written "

@@ -127,15 +127,23 @@ def test_trust_is_low_in_layover_shadow_and_out_of_range():
 
 
 def test_colour_component_distrusts_vivid_and_light_translations():
-    """The colour part falls as the expected error rises: grey rock < green < bright snow,
-    and a change takes the less trustworthy of its two images."""
-    grey, green, snow = ([[[v]] for v in c] for c in ((90, 90, 90), (40, 140, 40),
-                                                       (250, 250, 250)))
-    lab = [srgb_to_lab(np.array(c, np.uint8)) for c in (grey, green, snow)]
-    parts = [float(colour_trust([x])[0, 0]) for x in lab]
+    """The colour part falls as the expected error rises: grey rock < green < bright snow
+    over ordinary land backscatter, dark blue over the dark backscatter of water, and a
+    change takes the less trustworthy of its two images."""
+    norm = Normalization()
+    land = np.array([[[-12.0]], [[-19.0]]], np.float32)  # VV, VH dB
+    water = np.array([[[-24.0]], [[-31.0]]], np.float32)
+    grey, green, snow, blue = ([[[v]] for v in c] for c in (
+        (90, 90, 90), (40, 140, 40), (250, 250, 250), (30, 60, 120)))
+    lab = [srgb_to_lab(np.array(c, np.uint8)) for c in (grey, green, snow, blue)]
+    parts = [float(colour_trust([x], [land], norm)[0, 0]) for x in lab[:3]]
     assert parts[0] > parts[1] and parts[0] > parts[2] and all(0 <= p <= 1 for p in parts)
-    assert float(colour_trust([lab[0], lab[1]])[0, 0]) == pytest.approx(parts[1])
-    assert expected_colour_error(lab[1])[0, 0] > expected_colour_error(lab[0])[0, 0]
+    both = colour_trust([lab[0], lab[1]], [land, land], norm)[0, 0]
+    assert float(both) == pytest.approx(parts[1])
+    assert expected_colour_error(lab[1], land, norm)[0, 0] > \
+        expected_colour_error(lab[0], land, norm)[0, 0]
+    assert expected_colour_error(lab[3], water, norm)[0, 0] > \
+        expected_colour_error(lab[3], land, norm)[0, 0]
 
 
 def test_trust_layer_of_a_run_follows_the_mask_and_the_ranges(pair, weights, tmp_path):

@@ -105,6 +105,9 @@ def readable_properties(meta: WeightsMetadata, spec) -> dict[str, str]:
         "sardine.pixel_size_m": f"{meta.pixel_size_m:g}",
         "sardine.training_data": meta.training_data,
         "sardine.metrics": json.dumps(meta.metrics, sort_keys=True),
+        "sardine.trust_calibration": json.dumps(
+            meta.trust_calibration.to_dict() if meta.trust_calibration is not None else None,
+            sort_keys=True),
     }
 
 

@@ -24,7 +24,9 @@ def collect() -> dict[str, Any]:
     without PyTorch, with the reason in ``zoo_unavailable``)."""
     bundled = [{"name": b.name, "path": str(b.path), "model": b.metadata.model,
                 "description": b.description, "sardine_version": b.metadata.sardine_version,
-                "metrics": b.metadata.metrics}
+                "metrics": b.metadata.metrics,
+                "trust_calibration": (b.metadata.trust_calibration.to_dict()  # None: fallback
+                                      if b.metadata.trust_calibration is not None else None)}
                for b in list_bundled()]
     try:
         return {**_zoo(), "bundled": bundled}

@@ -16,9 +16,10 @@ from rasterio.windows import Window
 
 from ..grid import RasterGrid
 from ..normalization import Normalization
+from ..trust_calibration import TrustCalibration, calibration_in_use
 from . import metrics
 from .reading import GridReader, blocks, grown
-from .trust import BAND_DESCRIPTIONS, NO_DEM_NOTE, trust_bands
+from .trust import band_descriptions, trust_bands
 
 CHANGE_DESCRIPTIONS = (
     "optical change: CIE76 colour difference (CIELAB, 5x5 mean) of post vs pre optical",
@@ -33,7 +34,8 @@ CHANGE_DESCRIPTIONS = (
 class LayerInputs:
     """Everything on ``grid``: SAR readers (pre, then post) in dB, the translations (pre,
     post; the one translation for a plain run's trust layer), the DEM reader and the
-    distortion codes file."""
+    distortion codes file. ``calibration``: the weights' own trust calibration (None: the
+    fallback, said in the band description)."""
 
     grid: RasterGrid
     sar: list[GridReader]
@@ -41,6 +43,7 @@ class LayerInputs:
     dem: GridReader | None
     distortion: Path | None
     norm: Normalization
+    calibration: TrustCalibration | None = None
 
 
 def _float_profile(grid: RasterGrid, count: int) -> dict:
@@ -66,8 +69,8 @@ def write_layers(inputs: LayerInputs, trust_out: Path, change_out: Path | None,
     for their array work); at most ``workers + 1`` windows are in flight: bounded memory.
     """
     grid = inputs.grid
-    trust_desc = BAND_DESCRIPTIONS if inputs.dem is not None else (
-        BAND_DESCRIPTIONS[0], BAND_DESCRIPTIONS[1] + NO_DEM_NOTE, *BAND_DESCRIPTIONS[2:])
+    calibration, own = calibration_in_use(inputs.calibration, len(inputs.norm.sar_bands))
+    trust_desc = band_descriptions(calibration, own, inputs.dem is not None)
     windows = list(blocks(grid))
     with ExitStack() as stack:
         trust_dst = stack.enter_context(
@@ -99,7 +102,7 @@ def write_layers(inputs: LayerInputs, trust_out: Path, change_out: Path | None,
         for window in windows:
             check_cancelled()
             block = _read(inputs, window, optical, codes_src, change_dst is not None)
-            pending.append((window, pool.submit(_compute, block, inputs.norm)))
+            pending.append((window, pool.submit(_compute, block, inputs.norm, calibration)))
             if len(pending) > max(1, workers):
                 write_oldest()
         while pending:
@@ -130,13 +133,15 @@ def _read(inputs: LayerInputs, window: Window, optical: list, codes_src, with_ch
                   rgb=[src.read([1, 2, 3], window=big) for src in optical], seen=seen)
 
 
-def _compute(block: _Block, norm: Normalization) -> tuple[np.ndarray, np.ndarray | None]:
+def _compute(block: _Block, norm: Normalization, calibration: TrustCalibration
+             ) -> tuple[np.ndarray, np.ndarray | None]:
     inner = block.inner
     valid_big = np.logical_and.reduce([np.isfinite(r).all(axis=0) for r in block.raw])
     smoothed = [np.stack([metrics.smoothed_db(band) for band in r]) for r in block.raw]
     lab = [metrics.srgb_to_lab(rgb) for rgb in block.rgb]
     trust = trust_bands(block.codes, [s[(slice(None), *inner)] for s in smoothed], block.dem,
-                        norm, valid_big[inner], [image[(slice(None), *inner)] for image in lab])
+                        norm, valid_big[inner], [image[(slice(None), *inner)] for image in lab],
+                        calibration)
     if block.seen is None:
         return trust, None
     both = valid_big & block.seen
@@ -152,7 +157,8 @@ def _compute(block: _Block, norm: Normalization) -> tuple[np.ndarray, np.ndarray
 def write_trust(grid: RasterGrid, sar: GridReader, optical: Path, dem: GridReader | None,
                 distortion: Path | None, norm: Normalization, out: Path,
                 progress: Callable[[float], None], check_cancelled: Callable[[], None],
-                tags: Mapping[str, str], workers: int = 1) -> None:
+                tags: Mapping[str, str], workers: int = 1,
+                calibration: TrustCalibration | None = None) -> None:
     """The trust layer of a plain translation (one SAR image and its translation)."""
-    write_layers(LayerInputs(grid, [sar], [optical], dem, distortion, norm), out, None, progress,
-                 check_cancelled, tags, workers)
+    write_layers(LayerInputs(grid, [sar], [optical], dem, distortion, norm, calibration), out,
+                 None, progress, check_cancelled, tags, workers)

@@ -129,7 +129,7 @@ def _run(params: ChangeParams, pre: Path, post: Path, out_dir: Path, feedback: F
                                                     Resampling.bilinear))
                    if pre_plan.dem_path is not None else None)
             inputs = LayerInputs(grid, sar, [tmp["pre_optical"], tmp["post_optical"]], dem,
-                                 dist, norm)
+                                 dist, norm, pre_plan.model.trust_calibration)
             write_layers(inputs, tmp["trust"], tmp["change"], _fraction(feedback, 85.0, 100.0),
                          feedback.check_cancelled, tags, params.threads or usable_cores())
         feedback.check_cancelled()

@@ -63,7 +63,8 @@ def translate_with_trust(params: TranslateParams, trust_out: str | Path,
             write_trust(grid, sar, result.out_path, dem, plan.distortion_path,
                         plan.model.normalization, tmp,
                         _fraction(feedback, TRANSLATION_SHARE, 100.0), feedback.check_cancelled,
-                        tags, params.threads or usable_cores())
+                        tags, params.threads or usable_cores(),
+                        plan.model.trust_calibration)
         feedback.check_cancelled()
     feedback.progress(100.0)
     if run_params is not params:

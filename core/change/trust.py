@@ -9,14 +9,17 @@ trust = distortion x domain x colour, each component in [0, 1]:
 - domain: 1 where every SAR band (box-averaged like the change measures) lies inside the dB
   range the weights were normalised to, and the DEM inside 0..dem_max of the weights; 0
   outside: the model never saw such inputs (they are clipped before it runs).
-- colour: from the CIELAB error expected of the translated colour itself,
-  ``E = COLOUR_ERROR_COEF[0] + [1] x chroma + [2] x L*`` (fitted by least squares on
-  simulated training scenes with the bundled weights: ``sardine evaluate-trust``), mapped
-  to 1 at ``COLOUR_ERROR_GOOD`` or less and 0 at ``COLOUR_ERROR_BAD`` or more. Why: on
-  simulated scenes the per-pixel error grows with how vivid and how light the predicted
-  colour is (vivid greens, bright snow and built-up areas vary more than the grey rock
-  and scree the model paints well); the model's spread under test-time flips did not
-  rank the error (docs/CHANGE.md) and costs a second translation.
+- colour: from the CIELAB error expected of the translated pixel, ``E``, a polynomial of its
+  chroma and lightness and of the 7x7-mean SAR backscatter (dB) it was translated from,
+  with the coefficients of the weights' own calibration (``core/trust_calibration.py``,
+  fitted by ``sardine evaluate-trust --fit-out``) or, for weights without one, the fallback
+  fitted for the bundled sardinet-late; mapped to 1 at ``good`` or less and 0 at ``bad`` or
+  more. Why: on simulated scenes the per-pixel error grows with how vivid and how light the
+  predicted colour is (vivid greens, bright snow vary more than the grey rock the model
+  paints well), and water and other dark, smooth backscatter is painted a colour the model
+  cannot know (its error is among the highest although its colour is dark); the model's
+  spread under test-time flips did not rank the error (docs/CHANGE.md) and costs a second
+  translation.
 """
 from __future__ import annotations
 
@@ -24,22 +27,29 @@ import numpy as np
 
 from ..distortion.codes import FORESHORTENING, LAYOVER, NODATA, NONE, SHADOW
 from ..normalization import Normalization
+from ..trust_calibration import TrustCalibration, calibration_in_use
 
 DISTORTION_TRUST = {NONE: 1.0, FORESHORTENING: 0.9, LAYOVER: 0.0, SHADOW: 0.0, NODATA: 0.0}
-# Expected CIELAB error = c0 + c1 * chroma + c2 * L* of the translated pixel (sardinet-late,
-# simulated training seeds 10-13, 512^2; refit with ``sardine evaluate-trust``).
-COLOUR_ERROR_COEF = (5.0, 0.474, 0.208)
-COLOUR_ERROR_GOOD = 10.0  # expected CIELAB error at or below which the colour part is 1
-COLOUR_ERROR_BAD = 60.0  # ... at or above which it is 0 (about the training maximum)
-BAND_DESCRIPTIONS = (
-    "trust: distortion x domain x colour component (0 do not trust .. 1)",
-    "distortion component: none 1, foreshortening 0.9, layover/shadow/no height 0",
-    "domain component: 1 inside the weights' SAR dB ranges and DEM 0..dem_max, 0 outside",
-    f"colour component: expected CIELAB error E = {COLOUR_ERROR_COEF[0]:g} + "
-    f"{COLOUR_ERROR_COEF[1]:g} chroma + {COLOUR_ERROR_COEF[2]:g} L* of the translation, "
-    f"1 at E <= {COLOUR_ERROR_GOOD:g} .. 0 at E >= {COLOUR_ERROR_BAD:g}",
-)
+TRUST_DESCRIPTION = "trust: distortion x domain x colour component (0 do not trust .. 1)"
+DISTORTION_DESCRIPTION = ("distortion component: none 1, foreshortening 0.9, layover/shadow/no "
+                          "height 0")
+DOMAIN_DESCRIPTION = ("domain component: 1 inside the weights' SAR dB ranges and DEM "
+                      "0..dem_max, 0 outside")
 NO_DEM_NOTE = " (no DEM given: not computed, set to 1)"
+
+
+def band_descriptions(calibration: TrustCalibration, own: bool, with_dem: bool
+                      ) -> tuple[str, ...]:
+    """The four bands' descriptions; the colour one names the calibration used."""
+    whose = ("the weights' own calibration" if own else
+             "FALLBACK calibration (these weights carry none; fit one with sardine "
+             "evaluate-trust --fit-out)")
+    colour = (f"colour component: expected CIELAB error {calibration.describe()} "
+              "(chroma, lightness: CIELAB of the translation; sarN: 7x7 mean dB of SAR "
+              f"band N), 1 at E <= {calibration.good:.3g} .. 0 at E >= "
+              f"{calibration.bad:.3g}; {whose}: {calibration.fitted_on}")
+    distortion = DISTORTION_DESCRIPTION + ("" if with_dem else NO_DEM_NOTE)
+    return (TRUST_DESCRIPTION, distortion, DOMAIN_DESCRIPTION, colour)
 
 
 def distortion_trust(codes: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray:
@@ -66,31 +76,46 @@ def domain_trust(sar_db: list[np.ndarray], dem_m: np.ndarray | None,
     return inside.astype(np.float32)
 
 
-def expected_colour_error(lab: np.ndarray) -> np.ndarray:
-    """(3, H, W) CIELAB of a translation -> the CIELAB error expected of each pixel."""
-    chroma = np.hypot(lab[1], lab[2])
-    c0, c1, c2 = COLOUR_ERROR_COEF
-    return (c0 + c1 * chroma + c2 * lab[0]).astype(np.float32)
+def colour_features(lab: np.ndarray, sar_db: np.ndarray, norm: Normalization
+                    ) -> dict[str, np.ndarray]:
+    """The calibration's features of one translation: chroma and lightness of its (3, H, W)
+    CIELAB, and its (C, H, W) smoothed SAR in dB clipped to the weights' ranges."""
+    features = {"chroma": np.hypot(lab[1], lab[2]), "lightness": lab[0]}
+    for i, (band, (low, high)) in enumerate(zip(sar_db, norm.sar_db_ranges, strict=False)):
+        features[f"sar{i + 1}"] = np.clip(band, low, high)
+    return features
 
 
-def colour_trust(optical_lab: list[np.ndarray]) -> np.ndarray:
-    """The colour component of CIELAB translations (``metrics.srgb_to_lab``): the lowest
-    over them (pre and post for a change: a change is only as trustworthy as the less
-    trustworthy of its two images)."""
-    span = COLOUR_ERROR_BAD - COLOUR_ERROR_GOOD
-    parts = [np.clip((COLOUR_ERROR_BAD - expected_colour_error(lab)) / span, 0.0, 1.0)
-             for lab in optical_lab]
+def expected_colour_error(lab: np.ndarray, sar_db: np.ndarray, norm: Normalization,
+                          calibration: TrustCalibration | None = None) -> np.ndarray:
+    """(3, H, W) CIELAB of a translation and its SAR -> the CIELAB error expected (with
+    the fallback calibration when none is given)."""
+    calibration = calibration_in_use(calibration, len(norm.sar_bands))[0]
+    return calibration.expected_error(colour_features(lab, sar_db, norm))
+
+
+def colour_trust(optical_lab: list[np.ndarray], sar_db: list[np.ndarray], norm: Normalization,
+                 calibration: TrustCalibration | None = None) -> np.ndarray:
+    """The colour component of CIELAB translations (``metrics.srgb_to_lab``) each with the
+    SAR it came from: the lowest over them (pre and post for a change: a change is only as
+    trustworthy as the less trustworthy of its two images)."""
+    calibration = calibration_in_use(calibration, len(norm.sar_bands))[0]
+    parts = [calibration.colour_trust(colour_features(lab, sar, norm))
+             for lab, sar in zip(optical_lab, sar_db, strict=True)]
     return np.minimum.reduce(parts).astype(np.float32)
 
 
 def trust_bands(codes: np.ndarray | None, sar_db: list[np.ndarray], dem_m: np.ndarray | None,
                 norm: Normalization, valid: np.ndarray,
-                optical_lab: list[np.ndarray] | None = None) -> np.ndarray:
+                optical_lab: list[np.ndarray] | None = None,
+                calibration: TrustCalibration | None = None) -> np.ndarray:
     """(4, H, W) float32: trust, distortion, domain and colour components; NaN outside
-    ``valid``. Without translations (``optical_lab`` empty) the colour component is 1."""
+    ``valid``. Without translations (``optical_lab`` empty) the colour component is 1;
+    ``optical_lab[i]`` is the translation of ``sar_db[i]``."""
     dist = distortion_trust(codes, valid.shape)
     dom = domain_trust(sar_db, dem_m, norm)
-    colour = colour_trust(optical_lab) if optical_lab else np.ones(valid.shape, np.float32)
+    colour = (colour_trust(optical_lab, sar_db, norm, calibration) if optical_lab
+              else np.ones(valid.shape, np.float32))
     out = np.stack([dist * dom * colour, dist, dom, colour]).astype(np.float32)
     out[:, ~valid] = np.nan
     return out

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, WeightsError
 from ..normalization import Normalization
+from ..trust_calibration import TrustCalibration
 from .runtime import choose_runtime
 
 if TYPE_CHECKING:  # torch is imported on use: ONNX weights translate without it
@@ -33,6 +34,7 @@ class ModelInfo:
     sha256: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
     runtime: str = "torch"  # or an ONNX engine's name (core.onnx_engines): what runs the file
+    trust_calibration: TrustCalibration | None = None  # the weights' own; None: fallback
 
 
 @dataclass
@@ -95,7 +97,7 @@ def _info(spec, meta, path: Path, sha256: str | None, runtime: str = "torch") ->
                      size_multiple=int(spec.size_multiple), normalization=meta.normalization,
                      pixel_size_m=float(meta.pixel_size_m) if meta.pixel_size_m else None,
                      weights_path=path, sha256=sha256, config=dict(meta.config),
-                     runtime=runtime)
+                     runtime=runtime, trust_calibration=meta.trust_calibration)
 
 
 def load_onnx_model(path: str | Path, threads: int, runtime: str = "onnxruntime",

@@ -24,6 +24,7 @@ from ...core.models.base import TranslationModel
 from ...core.weights import WeightsMetadata, load_weights, save_weights
 from ..train.ddp import resolve_device
 from ..train.trainer import seed_everything
+from ..train.weights import inherited_calibration
 from .config import AdaptConfig
 from .loop import LoopResult, fine_tune
 from .report import plain
@@ -225,7 +226,8 @@ def _adapt(cfg: AdaptConfig, feedback: Feedback) -> AdaptResult:
         training_data=f"{name} adapted to the site of {Path(cfg.sar).name} with "
                       f"{Path(cfg.optical).name} ({split.to_dict()['train_blocks']} training "
                       "blocks)",
-        metrics=result.metrics(), extra={"adapt": plain(info)}))
+        metrics=result.metrics(), extra={"adapt": plain(info)},
+        trust_calibration=inherited_calibration(name, "sardine adapt")))
     if cfg.report is not None:
         from .report import write_report
 

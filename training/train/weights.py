@@ -13,8 +13,9 @@ import torch
 
 from ...core.models.base import TranslationModel
 from ...core.normalization import Normalization
+from ...core.trust_calibration import TrustCalibration
 from ...core.version import __version__
-from ...core.weights import WeightsMetadata, load_weights, save_weights
+from ...core.weights import WeightsMetadata, load_weights, read_metadata, save_weights
 from .config import TrainConfig
 
 METRIC_KEYS = ("epoch", "val_l1", "val_mse", "val_ssim", "val_psnr")
@@ -38,8 +39,25 @@ def save_run_weights(path: Path, model: TranslationModel, norm: Normalization,
         sardine_version=__version__,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         extra={"training": training, **cfg.extra_metadata},
+        trust_calibration=inherited_calibration(cfg.init, "sardine train --init"),
     )
     save_weights(path, model, meta, dtype=dtype)
+
+
+def inherited_calibration(base: str | None, how: str) -> TrustCalibration | None:
+    """The trust calibration of the ``base`` weights, noted as inherited (not refit: the
+    fit needs simulated scenes unrelated to the data and minutes of translation; see
+    docs/CHANGE.md); None without a base or when the base has none (the trust layer then
+    uses the fallback and says so)."""
+    if not base:
+        return None
+    from ...core.bundled import resolve_model
+
+    own = read_metadata(resolve_model(base)).trust_calibration
+    if own is None:
+        return None
+    return own.noted(f"inherited from {Path(base).name} by {how}, not refit (refit: "
+                     "sardine evaluate-trust --model W --fit-out W2.safetensors)")
 
 
 def load_into(path: Path, model: TranslationModel) -> None:
