@@ -127,7 +127,9 @@ def compute_distortion(dem: np.ndarray, pixel_size: tuple[float, float],
     filled = fill_nodata(dem, usable)
     frame = RangeFrame(dem.shape, pixel_size, geometry.look_azimuth_deg)
     heights = frame.to_frame(filled)
-    known = frame.inside() & (frame.to_frame(usable.astype(np.float32)) > 0.5)
+    known = frame.inside()
+    if not usable.all():  # a frame of all-usable heights is known wherever it is inside
+        known &= frame.to_frame(usable.astype(np.float32)) > 0.5
     layover, shadow = range_line_flags(heights, frame.ground_range(), geometry.incidence_deg,
                                        known)
     return codes_from_flags(frame, layover, shadow, filled, pixel_size, geometry, usable,
@@ -140,8 +142,11 @@ def codes_from_flags(frame: RangeFrame, layover: np.ndarray, shadow: np.ndarray,
                      min_tilt_deg: float = FORESHORTENING_MIN_TILT_DEG) -> np.ndarray:
     """Distortion codes on the DEM's pixels from range-line flags computed on ``frame``
     (shared with the SAR simulator, which needs the same flags to form its image)."""
-    layover_px = frame.from_frame(layover.astype(np.uint8), order=0).astype(bool)
-    shadow_px = frame.from_frame(shadow.astype(np.uint8), order=0).astype(bool)
+    # Both flags in one nearest-neighbour pass (bit 0 layover, bit 1 shadow): nearest
+    # sampling picks the same frame sample for either, so this equals two passes.
+    flags = frame.from_frame(layover.astype(np.uint8) | (shadow.astype(np.uint8) << 1),
+                             order=0)
+    layover_px, shadow_px = (flags & 1).astype(bool), (flags & 2).astype(bool)
     facing = range_slope(filled, pixel_size, geometry) > 1e-9
     limit = geometry.incidence_deg - min_tilt_deg
     fore = facing & (local_incidence(filled, pixel_size, geometry) < limit)
