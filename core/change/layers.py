@@ -133,7 +133,7 @@ def _read(inputs: LayerInputs, window: Window, optical: list, codes_src, with_ch
 def _compute(block: _Block, norm: Normalization) -> tuple[np.ndarray, np.ndarray | None]:
     inner = block.inner
     valid_big = np.logical_and.reduce([np.isfinite(r).all(axis=0) for r in block.raw])
-    smoothed = [np.stack([metrics.smoothed_db(band) for band in r]) for r in block.raw]
+    smoothed = [metrics.smoothed_db(r) for r in block.raw]
     lab = [metrics.srgb_to_lab(rgb) for rgb in block.rgb]
     trust = trust_bands(block.codes, [s[(slice(None), *inner)] for s in smoothed], block.dem,
                         norm, valid_big[inner], [image[(slice(None), *inner)] for image in lab])

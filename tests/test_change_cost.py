@@ -1,0 +1,94 @@
+"""The cheaper arithmetic of the change pass and the distortion mask (issue 16, cost of
+``sardine change``) against the plain formulas it replaced: equal where it is exact, within
+the documented tolerance (docs/CHANGE.md, "Cost on CPU") where it is float32 arithmetic."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sardine.core.change.metrics import smoothed_db, srgb_to_lab
+from sardine.core.distortion import LAYOVER, NONE, SHADOW, compute_distortion
+from sardine.core.distortion.frame import RangeFrame
+from sardine.core.distortion.mask import fill_nodata, range_line_flags
+from sardine.core.geometry import AcquisitionGeometry
+from scipy import ndimage
+
+LAB_TOLERANCE = 1e-3  # CIELAB units
+DB_TOLERANCE = 1e-4  # dB
+
+
+def _lab_float64(rgb: np.ndarray) -> np.ndarray:
+    """CIELAB (D65) by the textbook formula in float64."""
+    c = np.asarray(rgb, np.float64) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    matrix = np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
+                       [0.0193339, 0.1191920, 0.9503041]])
+    white = np.array([0.95047, 1.0, 1.08883])
+    xyz = np.tensordot(matrix / white[:, None], linear, axes=1)
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_lab_is_within_tolerance_of_the_float64_formula():
+    every = np.arange(256, dtype=np.uint8)
+    rgb = np.stack(np.meshgrid(every, every[::5], every[::7], indexing="ij")).reshape(3, 256, -1)
+    lab = srgb_to_lab(rgb)
+    assert lab.dtype == np.float32
+    assert np.abs(lab - _lab_float64(rgb)).max() < LAB_TOLERANCE
+    assert np.abs(srgb_to_lab(rgb.astype(np.float64)) - _lab_float64(rgb)).max() < LAB_TOLERANCE
+
+
+def _smoothed_float64(db: np.ndarray, radius: int = 3) -> np.ndarray:
+    """10 log10 of the 7x7 mean of the valid intensities, float64; NaN where invalid."""
+    valid = np.isfinite(db)
+    size = 2 * radius + 1
+    power = np.where(valid, 10.0 ** (np.where(valid, db, 0.0) / 10.0), 0.0)
+    weight = ndimage.uniform_filter(valid.astype(np.float64), size, mode="nearest")
+    total = ndimage.uniform_filter(power, size, mode="nearest")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = 10.0 * np.log10(total / weight)
+    out[~valid | (weight < 1e-4)] = np.nan
+    return out
+
+
+@pytest.mark.parametrize("same_holes", [True, False])
+def test_smoothed_db_is_within_tolerance_of_the_float64_formula(same_holes):
+    rng = np.random.default_rng(3)
+    db = rng.normal(-14.0, 5.0, (2, 70, 90)).astype(np.float32)
+    db[:, 10:14, 20:60] = np.nan
+    if not same_holes:
+        db[1, 40:50, 5:9] = np.nan
+    out = smoothed_db(db)
+    expected = np.stack([_smoothed_float64(band) for band in db])
+    assert out.dtype == np.float32 and out.shape == db.shape
+    assert np.array_equal(np.isnan(out), np.isnan(expected))
+    assert np.nanmax(np.abs(out - expected)) < DB_TOLERANCE
+    assert np.array_equal(smoothed_db(db[1]), out[1], equal_nan=True)
+
+
+def _flags_two_passes(dem: np.ndarray, geometry: AcquisitionGeometry
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Layover and shadow on the DEM's pixels as compute_distortion found them before:
+    the usable heights resampled onto the frame, each flag mapped back on its own."""
+    usable = np.isfinite(dem)
+    frame = RangeFrame(dem.shape, (10.0, 10.0), geometry.look_azimuth_deg)
+    known = frame.inside() & (frame.to_frame(usable.astype(np.float32)) > 0.5)
+    layover, shadow = range_line_flags(frame.to_frame(fill_nodata(dem, usable)),
+                                       frame.ground_range(), geometry.incidence_deg, known)
+    return (frame.from_frame(layover.astype(np.uint8), order=0).astype(bool),
+            frame.from_frame(shadow.astype(np.uint8), order=0).astype(bool))
+
+
+@pytest.mark.parametrize("heading", [0.0, 190.0, 33.0])
+@pytest.mark.parametrize("holes", [False, True])
+def test_mask_in_one_pass_equals_two_passes(heading, holes):
+    rows, cols = np.mgrid[0:90, 0:110].astype(np.float64)
+    dem = 900.0 + 400.0 * np.sin(rows / 9.0) * np.cos(cols / 13.0) + 3.0 * cols
+    if holes:
+        dem[30:36, 40:52] = np.nan
+    geometry = AcquisitionGeometry(39.0, heading)
+    codes = compute_distortion(dem, (10.0, 10.0), geometry)
+    layover, shadow = _flags_two_passes(dem, geometry)
+    usable = np.isfinite(dem)
+    assert np.array_equal(codes[usable] == LAYOVER, layover[usable])
+    assert np.array_equal(codes[usable] == SHADOW, (shadow & ~layover)[usable])
+    assert layover.any() and (shadow & ~layover).any() and (codes == NONE).any()
