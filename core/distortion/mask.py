@@ -51,7 +51,11 @@ def local_incidence(dem: np.ndarray, pixel_size: tuple[float, float],
     """Angle (degrees, float32) between each DEM facet's normal and the direction to the
     sensor: theta on flat ground, smaller on slopes facing the sensor, above 90 on slopes
     turned away beyond grazing. NaN heights give NaN."""
-    gx, gy = _gradients(dem, pixel_size)
+    return _incidence(*_gradients(dem, pixel_size), geometry)
+
+
+def _incidence(gx: np.ndarray, gy: np.ndarray, geometry: AcquisitionGeometry) -> np.ndarray:
+    """``local_incidence`` from the height gradients (computed once per mask)."""
     ux, uy = _look_unit(geometry)
     theta = math.radians(geometry.incidence_deg)
     norm = np.sqrt(1.0 + gx * gx + gy * gy)
@@ -62,7 +66,11 @@ def local_incidence(dem: np.ndarray, pixel_size: tuple[float, float],
 def range_slope(dem: np.ndarray, pixel_size: tuple[float, float],
                 geometry: AcquisitionGeometry) -> np.ndarray:
     """Height gain per metre of ground range (positive: the slope faces the sensor)."""
-    gx, gy = _gradients(dem, pixel_size)
+    return _range_slope(*_gradients(dem, pixel_size), geometry)
+
+
+def _range_slope(gx: np.ndarray, gy: np.ndarray, geometry: AcquisitionGeometry
+                 ) -> np.ndarray:
     ux, uy = _look_unit(geometry)
     return gx * ux + gy * uy
 
@@ -147,9 +155,11 @@ def codes_from_flags(frame: RangeFrame, layover: np.ndarray, shadow: np.ndarray,
     flags = frame.from_frame(layover.astype(np.uint8) | (shadow.astype(np.uint8) << 1),
                              order=0)
     layover_px, shadow_px = (flags & 1).astype(bool), (flags & 2).astype(bool)
-    facing = range_slope(filled, pixel_size, geometry) > 1e-9
+    gx, gy = _gradients(filled, pixel_size)  # once for the slope and the incidence
+    facing = _range_slope(gx, gy, geometry) > 1e-9
     limit = geometry.incidence_deg - min_tilt_deg
-    fore = facing & (local_incidence(filled, pixel_size, geometry) < limit)
+    fore = np.zeros(facing.shape, bool)  # the incidence only where it matters: facing
+    fore[facing] = _incidence(gx[facing], gy[facing], geometry) < limit
     codes = np.where(layover_px, LAYOVER,
                      np.where(shadow_px, SHADOW, np.where(fore, FORESHORTENING, NONE)))
     out = np.full(filled.shape, NODATA, dtype=np.uint8)
