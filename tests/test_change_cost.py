@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import rasterio
+from affine import Affine
+from rasterio.windows import Window
 from sardine.core.change.metrics import smoothed_db, srgb_to_lab
+from sardine.core.change.reading import GridReader
 from sardine.core.distortion import LAYOVER, NONE, SHADOW, compute_distortion
 from sardine.core.distortion.frame import RangeFrame
 from sardine.core.distortion.mask import fill_nodata, range_line_flags
 from sardine.core.geometry import AcquisitionGeometry
+from sardine.core.grid import RasterGrid
 from scipy import ndimage
+from support import write_raster
 
 LAB_TOLERANCE = 1e-3  # CIELAB units
 DB_TOLERANCE = 1e-4  # dB
@@ -92,3 +98,23 @@ def test_mask_in_one_pass_equals_two_passes(heading, holes):
     assert np.array_equal(codes[usable] == LAYOVER, layover[usable])
     assert np.array_equal(codes[usable] == SHADOW, (shadow & ~layover)[usable])
     assert layover.any() and (shadow & ~layover).any() and (codes == NONE).any()
+
+
+@pytest.mark.parametrize("nodata", [float("nan"), -9999.0, None])
+def test_grid_reader_gives_what_the_masked_read_gave(tmp_path, nodata):
+    """NaN nodata (or none) is read plainly; any other nodata through the masked read:
+    either way NaN exactly where GDAL masks the pixel, on the raster's grid and warped."""
+    rng = np.random.default_rng(5)
+    data = rng.normal(-12.0, 3.0, (2, 40, 50)).astype(np.float32)
+    data[:, 5:9, 10:20] = np.nan if nodata is None else nodata
+    path = write_raster(tmp_path / "sar.tif", data, nodata=nodata)
+    with rasterio.open(path) as src:
+        grid = RasterGrid.from_dataset(src)
+    shifted = RasterGrid(grid.crs, grid.transform * Affine.translation(0.5, 0.25), 45, 35)
+    for target in (grid, shifted):
+        with GridReader(path, target, (1, 2)) as reader:
+            window = Window(3, 2, 30, 25)
+            masked = reader._ds.read([1, 2], window=window, masked=True)
+            expected = np.ma.filled(masked.astype(np.float32), np.float32(np.nan))
+            assert np.array_equal(reader.read(window), expected, equal_nan=True)
+            assert np.isnan(reader.read(window)).any()
