@@ -82,7 +82,8 @@ def _relief(reader, grid: RasterGrid, feedback: Feedback, whole: np.ndarray | No
                                    if whole is None else [None])
     for i, window in enumerate(blocks):
         feedback.check_cancelled()
-        data = whole if window is None else reader.read(1, window=window).astype(np.float64)
+        data = (reader.read(1, window=window).astype(np.float64) if whole is None
+                else whole)
         valid = _valid(data, reader.nodata)
         if valid.any():
             low, high = min(low, float(data[valid].min())), max(high, float(data[valid].max()))
