@@ -8,7 +8,7 @@ import pytest
 import rasterio
 from affine import Affine
 from rasterio.windows import Window
-from sardine.core.change.metrics import smoothed_db, srgb_to_lab
+from sardine.core.change.metrics import delta_e_lab, smoothed_db, srgb_to_lab
 from sardine.core.change.reading import GridReader
 from sardine.core.distortion import LAYOVER, NONE, SHADOW, compute_distortion
 from sardine.core.distortion.frame import RangeFrame
@@ -118,3 +118,18 @@ def test_grid_reader_gives_what_the_masked_read_gave(tmp_path, nodata):
             expected = np.ma.filled(masked.astype(np.float32), np.float32(np.nan))
             assert np.array_equal(reader.read(window), expected, equal_nan=True)
             assert np.isnan(reader.read(window)).any()
+
+
+def test_all_valid_boxes_skip_the_weights_with_identical_results():
+    """Where every pixel is valid the box mean of the weights is exactly 1, so the change
+    measures skip it; the result equals the general path's (one NaN pixel far away)."""
+    rng = np.random.default_rng(9)
+    db = rng.normal(-14.0, 5.0, (2, 60, 70)).astype(np.float32)
+    holed = np.concatenate([db, np.full((2, 60, 10), np.nan, np.float32)], axis=2)
+    assert np.array_equal(smoothed_db(db)[:, :, :60], smoothed_db(holed)[:, :, :60])
+    pre, post = (rng.normal(50.0, 20.0, (3, 60, 70)).astype(np.float32) for _ in range(2))
+    valid = np.ones((60, 70), bool)
+    with_hole = np.concatenate([valid, np.zeros((60, 10), bool)], axis=1)
+    pad = np.zeros((3, 60, 10), np.float32)
+    far = delta_e_lab(np.concatenate([pre, pad], 2), np.concatenate([post, pad], 2), with_hole)
+    assert np.array_equal(delta_e_lab(pre, post, valid)[:, :60], far[:, :60])

@@ -91,16 +91,25 @@ def delta_e_lab(pre_lab: np.ndarray, post_lab: np.ndarray, valid: np.ndarray,
     images share ``valid``, so the mean of the difference is the difference of the means:
     one filter per channel and one for the weights, not two each."""
     size = 2 * radius + 1
-    weight = ndimage.uniform_filter(valid.astype(np.float32), size, mode="nearest")
+    weight = _weights(valid, size)
     squared = np.zeros(valid.shape, np.float32)
     for pre, post in zip(pre_lab, post_lab, strict=True):
         total = ndimage.uniform_filter(np.where(valid, post - pre, 0.0).astype(np.float32),
                                        size, mode="nearest")
         squared += total * total
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.sqrt(squared) / weight
-    out[(weight < 1e-4) | ~valid] = np.nan
+        out = np.sqrt(squared) if weight is None else np.sqrt(squared) / weight
+    out[~valid if weight is None else (weight < 1e-4) | ~valid] = np.nan
     return out
+
+
+def _weights(valid: np.ndarray, size: int) -> np.ndarray | None:
+    """The box mean of ``valid`` (the share of valid pixels in each box), or None where
+    every pixel is valid: that mean is then exactly 1 (float32), so dividing by it is
+    skipped, with identical results (tests/test_change_cost.py)."""
+    if valid.all():
+        return None
+    return ndimage.uniform_filter(valid.astype(np.float32), size, mode="nearest")
 
 
 def smoothed_db(db: np.ndarray, radius: int = SAR_RADIUS) -> np.ndarray:
@@ -120,8 +129,8 @@ def smoothed_db(db: np.ndarray, radius: int = SAR_RADIUS) -> np.ndarray:
 def _smoothed(db: np.ndarray, valid: np.ndarray, radius: int) -> np.ndarray:
     """``smoothed_db`` of (C, H, W) bands all valid at ``valid``."""
     size = 2 * radius + 1
-    weight = ndimage.uniform_filter(valid.astype(np.float32), size, mode="nearest")
-    empty = (weight < 1e-4) | ~valid
+    weight = _weights(valid, size)
+    empty = ~valid if weight is None else (weight < 1e-4) | ~valid
     out = np.empty(db.shape, np.float32)
     for band, dst in zip(db, out, strict=True):
         power = np.where(valid, band, np.float32(0.0)).astype(np.float32, copy=False)
@@ -130,7 +139,7 @@ def _smoothed(db: np.ndarray, valid: np.ndarray, radius: int) -> np.ndarray:
         power[~valid] = 0.0
         total = ndimage.uniform_filter(power, size, mode="nearest")
         with np.errstate(invalid="ignore", divide="ignore"):
-            np.log(total / weight, out=dst)
+            np.log(total if weight is None else total / weight, out=dst)
         dst *= np.float32(1.0) / _DB_TO_LN
         dst[empty] = np.nan
     return out
