@@ -72,6 +72,10 @@ def test_bench_quick_json(tmp_path):
     for name in ("translate", "translate_trust", "change"):
         assert all(_positive(v) for v in change["seconds"][name]), name
     assert _positive(change["change_ratio"]) and _positive(change["trust_ratio"])
+    for name in ("translate", "translate_trust", "change"):  # CPU seconds beside wall clock
+        assert all(_positive(v) for v in change["cpu_seconds"][name]), name
+    assert _positive(change["change_cpu_ratio"]) and _positive(change["trust_cpu_ratio"])
+    assert change["weights"] == "bench.safetensors" and change["runtime"] == "torch"  # tiny
     assert "change_ratio" in proc.stdout and "trust_ratio" in proc.stdout
     assert list(work.iterdir()) == []  # nothing written to the working directory
     # temporary rasters and weights cleaned up (torch may leave its own caches there)
@@ -115,3 +119,12 @@ def test_bundled_weights_with_every_runtime(tmp_path):
         assert set(figures[key]) == runtimes and all(map(_positive, figures[key].values()))
     assert figures["speedup_model"]["torch"] == 1.0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dem.tif", "sar.tif"]
+
+
+def test_change_block_runs_the_bundled_weights_of_the_model(tmp_path):
+    """What `sardine change --model NAME` runs by default, when NAME is bundled."""
+    from sardine.training.bench.change import change_weights
+
+    bench = tmp_path / "bench.safetensors"
+    assert change_weights("sardinet-late", bench).name == "sardinet-late.safetensors"
+    assert change_weights("sardinet-intermediate", bench) == bench  # not bundled

@@ -260,3 +260,25 @@ def test_cancel_midway_leaves_nothing(pair, weights, tmp_path):
         run_change(params, feedback)
     assert not (tmp_path / "out").exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_model_is_loaded_once_for_both_translations(pair, weights, tmp_path, monkeypatch):
+    """Loading (for ONNX: compiling) the model is about a tenth of a translation: the pre-
+    and post-event translations share one (docs/CHANGE.md, "Cost on CPU")."""
+    import importlib
+
+    backends = importlib.import_module("sardine.core.translate.backends")
+    change_run = importlib.import_module("sardine.core.change.run")
+    loads = []
+    real = backends.load_for
+
+    def counted(*args, **kwargs):
+        loads.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(backends, "load_for", counted)
+    monkeypatch.setattr(change_run, "load_for", counted)
+    folder, sar, dem = pair
+    result = _run(sar, sar, dem, weights, tmp_path / "out")
+    assert len(loads) == 1 and set(result.paths) == {"pre_optical", "post_optical", "change",
+                                                     "trust"}

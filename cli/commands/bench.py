@@ -79,9 +79,13 @@ def _change_rows(change: dict[str, Any] | None) -> list[tuple[str, str]]:
     median, size = change["median"], change["size"]
     return [("change_ratio", f"{change['change_ratio']:.2f}  (run_change {median['change']:.2f} s"
                              f" / translate {median['translate']:.2f} s at {size}^2, median "
-                             f"of {change['repeats']}; target <= {change['change_target']:g})"),
+                             f"of {change['repeats']}, {change['weights']} on "
+                             f"{change['runtime']}; CPU time "
+                             f"{change['change_cpu_ratio']:.2f}; target <= "
+                             f"{change['change_target']:g})"),
             ("trust_ratio", f"{change['trust_ratio']:.2f}  (translate --trust-out "
-                            f"{median['translate_trust']:.2f} s; target <= "
+                            f"{median['translate_trust']:.2f} s; CPU time "
+                            f"{change['trust_cpu_ratio']:.2f}; target <= "
                             f"{change['trust_target']:g})")]
 
 

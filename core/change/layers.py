@@ -46,9 +46,14 @@ class LayerInputs:
     calibration: TrustCalibration | None = None
 
 
-def _float_profile(grid: RasterGrid, count: int) -> dict:
-    """ZSTD level 1: float bands of noisy measures barely compress, and DEFLATE at its
-    default level cost a fifth of the change pass (measured, docs/CHANGE.md)."""
+def _float_profile(grid: RasterGrid, count: int, compress: bool = True) -> dict:
+    """ZSTD level 1 for the trust layer (its components hold few values: a third of the
+    size, for about 45 ms per megapixel); none for change.tif, whose four bands of noisy
+    measures shrink by a tenth only, for twice the writing time (measured, docs/CHANGE.md).
+    DEFLATE at its default level cost a fifth of the change pass."""
+    if not compress:
+        return grid.profile(dtype="float32", count=count, nodata=float("nan"),
+                            compress="none")
     return grid.profile(dtype="float32", count=count, nodata=float("nan"), compress="zstd",
                         zstd_level=1)
 
@@ -79,7 +84,7 @@ def write_layers(inputs: LayerInputs, trust_out: Path, change_out: Path | None,
         change_dst = None
         if change_out is not None:
             change_dst = stack.enter_context(
-                rasterio.open(change_out, "w", **_float_profile(grid, 4)))
+                rasterio.open(change_out, "w", **_float_profile(grid, 4, compress=False)))
             _describe(change_dst, CHANGE_DESCRIPTIONS, tags)
         optical = [stack.enter_context(rasterio.open(p)) for p in inputs.optical]
         codes_src = (stack.enter_context(rasterio.open(inputs.distortion))
@@ -137,7 +142,7 @@ def _compute(block: _Block, norm: Normalization, calibration: TrustCalibration
              ) -> tuple[np.ndarray, np.ndarray | None]:
     inner = block.inner
     valid_big = np.logical_and.reduce([np.isfinite(r).all(axis=0) for r in block.raw])
-    smoothed = [np.stack([metrics.smoothed_db(band) for band in r]) for r in block.raw]
+    smoothed = [metrics.smoothed_db(r) for r in block.raw]
     lab = [metrics.srgb_to_lab(rgb) for rgb in block.rgb]
     trust = trust_bands(block.codes, [s[(slice(None), *inner)] for s in smoothed], block.dem,
                         norm, valid_big[inner], [image[(slice(None), *inner)] for image in lab],

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
-from rasterio.enums import Resampling
+from rasterio.enums import MaskFlags, Resampling
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
@@ -37,6 +37,17 @@ def grown(window: Window, halo: int, grid: RasterGrid) -> tuple[Window, tuple[sl
     return Window(c0, r0, c1 - c0, r1 - r0), inner
 
 
+def _nan_masked(ds, band: int) -> bool:
+    """True when GDAL masks exactly the NaN pixels of ``band`` (its mask is a NaN nodata
+    value) or none: then the plain read equals the masked read filled with NaN, without
+    the mask's and the masked array's copies."""
+    flags = ds.mask_flag_enums[band - 1]
+    nodata = ds.nodatavals[band - 1]
+    if flags == [MaskFlags.all_valid]:
+        return True
+    return flags == [MaskFlags.nodata] and nodata is not None and bool(np.isnan(nodata))
+
+
 class GridReader:
     """Bands of ``path`` on ``grid`` as float32 (the change measures need no more, and
     halve their cost with it) with NaN where there is no data; SAR in linear power
@@ -52,10 +63,14 @@ class GridReader:
             self._ds = WarpedVRT(self._src, crs=grid.crs, transform=grid.transform,
                                  width=grid.width, height=grid.height, resampling=resampling,
                                  nodata=np.nan, dtype="float32")
+        self._nan_masked = all(_nan_masked(self._ds, band) for band in self._bands)
 
     def read(self, window: Window) -> np.ndarray:
-        data = self._ds.read(self._bands, window=window, masked=True)
-        out = np.ma.filled(data.astype(np.float32), np.float32(np.nan))
+        if self._nan_masked:  # the masked pixels are the NaN ones: no masked array needed
+            out = self._ds.read(self._bands, window=window).astype(np.float32, copy=False)
+        else:
+            data = self._ds.read(self._bands, window=window, masked=True)
+            out = np.ma.filled(data.astype(np.float32), np.float32(np.nan))
         if self._linear:
             out = np.where(np.isfinite(out), linear_to_db(np.nan_to_num(out)),
                            np.nan).astype(np.float32)

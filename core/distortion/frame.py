@@ -49,9 +49,13 @@ class RangeFrame:
         if self._coords is None:
             k = self.r0 + np.arange(self.n_range) * self.step
             line = self.a0 + np.arange(self.n_lines) * self.step
+            coords = np.empty((2, self.n_lines, self.n_range))  # written in place: no stack
             x = line[:, None] * self.v[0] + k[None, :] * self.u[0]
-            y = line[:, None] * self.v[1] + k[None, :] * self.u[1]
-            self._coords = np.stack([-y / self.py, x / self.px])
+            np.divide(x, self.px, out=coords[1])
+            np.multiply(line[:, None], self.v[1], out=x)  # x's memory reused for y
+            x += k[None, :] * self.u[1]
+            np.divide(np.negative(x, out=x), self.py, out=coords[0])
+            self._coords = coords
         return self._coords
 
     def inside(self) -> np.ndarray:
@@ -68,11 +72,12 @@ class RangeFrame:
     def from_frame(self, values: np.ndarray, order: int = 1) -> np.ndarray:
         """Sample frame values back at the array's pixel centres."""
         if self._back is None:
-            h, w = self.shape
-            rows, cols = np.mgrid[0:h, 0:w].astype(np.float64)
-            x, y = cols * self.px, -rows * self.py
-            k = (x * self.u[0] + y * self.u[1] - self.r0) / self.step
-            line = (x * self.v[0] + y * self.v[1] - self.a0) / self.step
-            self._back = np.stack([line, k])
+            h, w = self.shape  # a row and a column broadcast, not two full pixel grids
+            x = np.arange(w, dtype=np.float64)[None, :] * self.px
+            y = -np.arange(h, dtype=np.float64)[:, None] * self.py
+            back = np.empty((2, h, w))
+            np.divide(x * self.v[0] + y * self.v[1] - self.a0, self.step, out=back[0])
+            np.divide(x * self.u[0] + y * self.u[1] - self.r0, self.step, out=back[1])
+            self._back = back
         return ndimage.map_coordinates(np.asarray(values), self._back, order=order,
                                        mode="nearest", prefilter=False)

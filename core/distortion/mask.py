@@ -51,7 +51,11 @@ def local_incidence(dem: np.ndarray, pixel_size: tuple[float, float],
     """Angle (degrees, float32) between each DEM facet's normal and the direction to the
     sensor: theta on flat ground, smaller on slopes facing the sensor, above 90 on slopes
     turned away beyond grazing. NaN heights give NaN."""
-    gx, gy = _gradients(dem, pixel_size)
+    return _incidence(*_gradients(dem, pixel_size), geometry)
+
+
+def _incidence(gx: np.ndarray, gy: np.ndarray, geometry: AcquisitionGeometry) -> np.ndarray:
+    """``local_incidence`` from the height gradients (computed once per mask)."""
     ux, uy = _look_unit(geometry)
     theta = math.radians(geometry.incidence_deg)
     norm = np.sqrt(1.0 + gx * gx + gy * gy)
@@ -62,7 +66,11 @@ def local_incidence(dem: np.ndarray, pixel_size: tuple[float, float],
 def range_slope(dem: np.ndarray, pixel_size: tuple[float, float],
                 geometry: AcquisitionGeometry) -> np.ndarray:
     """Height gain per metre of ground range (positive: the slope faces the sensor)."""
-    gx, gy = _gradients(dem, pixel_size)
+    return _range_slope(*_gradients(dem, pixel_size), geometry)
+
+
+def _range_slope(gx: np.ndarray, gy: np.ndarray, geometry: AcquisitionGeometry
+                 ) -> np.ndarray:
     ux, uy = _look_unit(geometry)
     return gx * ux + gy * uy
 
@@ -127,7 +135,9 @@ def compute_distortion(dem: np.ndarray, pixel_size: tuple[float, float],
     filled = fill_nodata(dem, usable)
     frame = RangeFrame(dem.shape, pixel_size, geometry.look_azimuth_deg)
     heights = frame.to_frame(filled)
-    known = frame.inside() & (frame.to_frame(usable.astype(np.float32)) > 0.5)
+    known = frame.inside()
+    if not usable.all():  # a frame of all-usable heights is known wherever it is inside
+        known &= frame.to_frame(usable.astype(np.float32)) > 0.5
     layover, shadow = range_line_flags(heights, frame.ground_range(), geometry.incidence_deg,
                                        known)
     return codes_from_flags(frame, layover, shadow, filled, pixel_size, geometry, usable,
@@ -140,11 +150,16 @@ def codes_from_flags(frame: RangeFrame, layover: np.ndarray, shadow: np.ndarray,
                      min_tilt_deg: float = FORESHORTENING_MIN_TILT_DEG) -> np.ndarray:
     """Distortion codes on the DEM's pixels from range-line flags computed on ``frame``
     (shared with the SAR simulator, which needs the same flags to form its image)."""
-    layover_px = frame.from_frame(layover.astype(np.uint8), order=0).astype(bool)
-    shadow_px = frame.from_frame(shadow.astype(np.uint8), order=0).astype(bool)
-    facing = range_slope(filled, pixel_size, geometry) > 1e-9
+    # Both flags in one nearest-neighbour pass (bit 0 layover, bit 1 shadow): nearest
+    # sampling picks the same frame sample for either, so this equals two passes.
+    flags = frame.from_frame(layover.astype(np.uint8) | (shadow.astype(np.uint8) << 1),
+                             order=0)
+    layover_px, shadow_px = (flags & 1).astype(bool), (flags & 2).astype(bool)
+    gx, gy = _gradients(filled, pixel_size)  # once for the slope and the incidence
+    facing = _range_slope(gx, gy, geometry) > 1e-9
     limit = geometry.incidence_deg - min_tilt_deg
-    fore = facing & (local_incidence(filled, pixel_size, geometry) < limit)
+    fore = np.zeros(facing.shape, bool)  # the incidence only where it matters: facing
+    fore[facing] = _incidence(gx[facing], gy[facing], geometry) < limit
     codes = np.where(layover_px, LAYOVER,
                      np.where(shadow_px, SHADOW, np.where(fore, FORESHORTENING, NONE)))
     out = np.full(filled.shape, NODATA, dtype=np.uint8)

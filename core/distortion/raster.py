@@ -73,13 +73,17 @@ def _open_reader(stack: ExitStack, dem_path: Path, target: RasterGrid | None):
         nodata=float("nan"), dtype="float32"))
 
 
-def _relief(reader, grid: RasterGrid, feedback: Feedback) -> float:
-    """Height range (m) of the valid DEM pixels, read block by block."""
+def _relief(reader, grid: RasterGrid, feedback: Feedback, whole: np.ndarray | None = None
+            ) -> float:
+    """Height range (m) of the valid DEM pixels, read block by block (or of ``whole``,
+    the grid's heights already read)."""
     low, high = np.inf, -np.inf
-    blocks = list(_blocks(grid.width, grid.height, BLOCK))
+    blocks: list[Window | None] = (list(_blocks(grid.width, grid.height, BLOCK))
+                                   if whole is None else [None])
     for i, window in enumerate(blocks):
         feedback.check_cancelled()
-        data = reader.read(1, window=window).astype(np.float64)
+        data = (reader.read(1, window=window).astype(np.float64) if whole is None
+                else whole)
         valid = _valid(data, reader.nodata)
         if valid.any():
             low, high = min(low, float(data[valid].min())), max(high, float(data[valid].max()))
@@ -135,13 +139,16 @@ def write_distortion_raster(dem_path: str | os.PathLike, out_path: str | os.Path
         if min(grid.width, grid.height) < 2:
             raise InputError(f"The DEM {dem_path.name} is {grid.width}x{grid.height} pixels; "
                              "slopes need at least 2x2. Give a DEM covering more ground.")
-        relief = _relief(reader, grid, feedback)
+        blocks = list(_blocks(grid.width, grid.height, BLOCK))
+        # One window: whatever the margin, it reads the whole grid, so the heights are read
+        # (and warped) once for the relief and the mask, not twice.
+        whole = reader.read(1).astype(np.float64) if len(blocks) == 1 else None
+        relief = _relief(reader, grid, feedback, whole)
         theta = math.radians(geometry.incidence_deg)
         reach_m = relief * max(math.tan(theta), 1.0 / math.tan(theta))
         ux = abs(math.sin(math.radians(geometry.look_azimuth_deg)))
         uy = abs(math.cos(math.radians(geometry.look_azimuth_deg)))
         capped = False
-        blocks = list(_blocks(grid.width, grid.height, BLOCK))
         profile = grid.profile(dtype="uint8", count=1, nodata=NODATA)
         with atomic_output(out) as tmp:
             with rasterio.open(tmp, "w", **profile) as dst:
@@ -158,7 +165,8 @@ def write_distortion_raster(dem_path: str | os.PathLike, out_path: str | os.Path
                     col1 = min(grid.width, window.col_off + window.width + mx)
                     row1 = min(grid.height, window.row_off + window.height + my)
                     read = Window(col0, row0, col1 - col0, row1 - row0)
-                    data = reader.read(1, window=read).astype(np.float64)
+                    data = (whole if whole is not None
+                            else reader.read(1, window=read).astype(np.float64))
                     valid = _valid(data, reader.nodata)
                     codes = compute_distortion(data, (px, py), geometry, valid)
                     r, c = window.row_off - row0, window.col_off - col0

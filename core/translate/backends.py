@@ -50,6 +50,26 @@ class Backend:
     threads: AbstractContextManager
 
 
+def load_for(params: TranslateParams, info: ModelInfo) -> LoadedModel:
+    """The model of ``info`` loaded for ``params``' device and threads, as ``prepare`` does
+    when given none. Why apart: a caller running several translations with one model
+    (``sardine change``: pre and post) loads it once; loading and compiling an ONNX model
+    costs about a tenth of a 1024^2 translation (docs/CHANGE.md)."""
+    if info.runtime == "torch":
+        from .runner import pick_device
+
+        return load_model(str(info.weights_path), pick_device(params.device))
+    if info.weights_path is None:
+        from ..onnx_engines import ONNX_ENGINES
+
+        raise ValueError(f"{ONNX_ENGINES[info.runtime].label} runs a weights file; this model "
+                         "has none.")
+    providers = (["CUDAExecutionProvider", "CPUExecutionProvider"]
+                 if params.device == "cuda" else None)
+    return load_onnx_model(info.weights_path, params.threads or usable_cores(), info.runtime,
+                           providers=providers)
+
+
 def prepare(params: TranslateParams, info: ModelInfo, model: LoadedModel | None,
             feedback: Feedback) -> Backend:
     """Load (unless ``model`` is given) and wrap the model for the runtime of ``info``."""
@@ -65,7 +85,7 @@ def _torch(params: TranslateParams, info: ModelInfo, model: LoadedModel | None,
     from .runner import TileRunner, auto_batch, pick_device, torch_threads
 
     device = pick_device(params.device)
-    loaded = model if model is not None else load_model(str(info.weights_path), device)
+    loaded = model if model is not None else load_for(params, info)
     loaded.to(device, params.channels_last)
     if params.compile and loaded.module is not None:
         compile_forward(loaded.module, feedback.warning)
@@ -83,12 +103,7 @@ def _onnx(runtime: str, params: TranslateParams, info: ModelInfo, model: LoadedM
 
     label = ONNX_ENGINES[runtime].label
     cuda = params.device == "cuda"
-    if model is None:
-        if info.weights_path is None:
-            raise ValueError(f"{label} runs a weights file; this model has none.")
-        providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if cuda else None
-        model = load_onnx_model(info.weights_path, params.threads or usable_cores(), runtime,
-                                providers=providers)
+    model = model if model is not None else load_for(params, info)
     if params.compile:
         feedback.warning(f"--compile applies to PyTorch only; {label} optimises the graph "
                          "itself, so it is ignored.")

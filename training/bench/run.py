@@ -27,7 +27,7 @@ from ...core.translate.runner import CPU_BATCH, pick_device, usable_cores
 from ...core.translate.tiling import TileLayout
 from ...core.version import __version__
 from ...core.weights import WeightsMetadata, save_weights
-from .change import run_change_bench
+from .change import change_weights, run_change_bench
 from .inputs import write_scene
 from .measure import io_throughput, model_throughput, train_throughput
 from .memory import translate_in_subprocess
@@ -215,9 +215,10 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
             sar, dem = scenes[small]
             log(f"Change and trust layer against translation on {small}^2 "
                 f"({profile.change_repeats} rounds)")
-            result["change"] = run_change_bench(sar, dem, weights, folder, options.device,
-                                                profile.tile, profile.overlap,
-                                                profile.change_repeats, log)
+            result["change"] = run_change_bench(
+                sar, dem, weights if profile.name == "tiny" else
+                change_weights(options.model, weights), folder, options.device,
+                profile.tile, profile.overlap, profile.change_repeats, log)
         result["train_samples_per_s"] = None
         if options.train:
             log(f"Training step: batch {TRAIN_BATCH} x {profile.train_patch}^2")
