@@ -22,7 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "or the model of --init")
     parser.add_argument("--init", default=None, metavar="WEIGHTS",
                         help="warm start: begin from these weights (a .safetensors file or a "
-                             "bundled name), keeping their architecture and SAR/DEM scaling")
+                             "bundled name), keeping their SAR/DEM scaling and architecture; "
+                             "with --config, that architecture with those settings changed "
+                             "and every tensor that still fits (e.g. a bilinear decoder)")
     parser.add_argument("--out", required=True, help="run folder to create (or resume)")
     parser.add_argument("--epochs", type=int, default=100, help="default 100 (paper)")
     parser.add_argument("--batch", type=int, default=24,

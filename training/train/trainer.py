@@ -39,6 +39,7 @@ from .history import read_history, write_history
 from .plots import plot_losses, plot_previews
 from .steps import Step, SupervisedStep, step_for
 from .validation import predict_batch, validate
+from .warmstart import load_init, start_fresh_output_at_colour
 from .weights import load_into, save_run_weights
 
 log = logging.getLogger("sardine")
@@ -90,6 +91,7 @@ class _Run:
         self.best_epoch = 0
         self.best_metrics: dict = {}
         self.start_colour: list[float] | None = None  # a fresh model's starting colour
+        self.warm_start: dict | None = None  # --init: tensors copied and left fresh
 
     # -- set-up ---------------------------------------------------------------------------
     def prepare_folder(self) -> None:
@@ -109,9 +111,10 @@ class _Run:
 
     def build(self) -> tuple[RunData, Step]:
         seed_everything(self.cfg.seed)
-        init_norm = None
+        init_norm, warm = None, None
         if self.cfg.init:
-            model, init_norm = load_init(self.cfg)
+            model, init_norm, warm = load_init(self.cfg)
+            self.warm_start = warm.to_dict()
         else:
             model = build_model(self.cfg.model, self.cfg.model_config)
         spec = model.spec
@@ -125,9 +128,9 @@ class _Run:
             raise InputError(f"Patches of {height}x{width} px from {self.cfg.data} are not "
                              f"multiples of {spec.size_multiple}, which {spec.name} needs; "
                              "choose --patch accordingly or crop the patches.")
-        if not self.cfg.init:  # a fresh model starts at the training mean colour
+        if warm is None or warm.partial:  # a fresh output starts at the training mean colour
             colour = data.mean_colour()
-            if colour is not None and model.start_at_colour(colour):
+            if colour is not None and start_fresh_output_at_colour(model, warm, colour):
                 self.start_colour = [round(c, 4) for c in colour]
         epochs = self.cfg.epochs
         amp = Amp(self.ctx.device, self.cfg.amp)
@@ -142,7 +145,8 @@ class _Run:
                 "dataset": data.dataset.describe(),
                 "split_sizes": {k: len(v) for k, v in data.split.items()},
                 "world_size": self.ctx.world_size, "device": str(self.ctx.device),
-                "lr": step.lr, "start_colour": self.start_colour, "torch": torch.__version__}
+                "lr": step.lr, "start_colour": self.start_colour, "warm_start": self.warm_start,
+                "torch": torch.__version__}
         with atomic_output(self.run_dir / "config.json") as tmp:
             tmp.write_text(json.dumps(info, indent=2, default=str))
         save_split(data.split, self.run_dir)
@@ -261,22 +265,6 @@ class _Run:
             plot_previews(previews, preds, self.run_dir / "previews" / f"epoch_{epoch:03d}.png",
                           f"{model.spec.name} epoch {epoch}: val L1 "
                           f"{self.history[-1]['val_l1']:.4f}")
-
-
-def load_init(cfg: TrainConfig):
-    """The ``--init`` model (its own architecture and tensors) and its normalisation."""
-    from ...core.bundled import resolve_model
-    from ...core.weights import load_weights
-
-    model, meta = load_weights(resolve_model(cfg.init))
-    if model.spec.name != cfg.model:
-        raise InputError(f"--init {cfg.init} holds '{model.spec.name}' weights but --model is "
-                         f"'{cfg.model}'; leave --model out (or pass --model "
-                         f"{model.spec.name}).")
-    if cfg.model_config:
-        raise InputError("--config cannot change the architecture of --init weights; leave "
-                         "--config out.")
-    return model.train(), meta.normalization
 
 
 def _config_dict(config) -> dict:
