@@ -6,9 +6,9 @@ reads is the model's own; coefficients fitted for one set of weights are wrong f
 or retrained ones. ``sardine evaluate-trust --fit-out`` fits them on simulated training
 scenes and stores them in the weights' metadata (``WeightsMetadata.trust_calibration``,
 carried into the ONNX twin by ``sardine export``); weights without one use ``FALLBACK``,
-fitted for the bundled ``sardinet-late`` (``COLOUR_ONLY_FALLBACK``, the earlier colour-only
-fit, for weights with a single SAR band), and the trust layer's band description says which
-was used.
+fitted for the earlier, simulated-only bundled ``sardinet-late`` (``COLOUR_ONLY_FALLBACK``,
+the earlier colour-only fit, for weights with a single SAR band), and the trust layer's band
+description says which was used.
 
 The expected error is a polynomial in a few per-pixel features: ``E = sum(coef_i x term_i)``
 where each term is ``1`` or a product of feature names joined by ``*`` (``chroma*sar1``).
@@ -120,8 +120,9 @@ def _factors(term: str) -> list[str]:
     return [] if term == "1" else term.split("*")
 
 
-# Fitted by ``sardine evaluate-trust --fit-out`` for the bundled sardinet-late (simulated
-# training seeds 10-13, 512^2, 1 Dec 2026); used for weights that carry no calibration.
+# Fitted by ``sardine evaluate-trust --fit-out`` for the earlier bundled sardinet-late (trained
+# on simulated scenes only; simulated training seeds 10-13, 512^2, 1 Dec 2026); used for
+# weights that carry no calibration. Both bundled files now carry their own or use this.
 FALLBACK = TrustCalibration(
     terms=quadratic_terms(("chroma", "lightness", "sar1", "sar2")),
     coef=(14.944, -0.958511, 1.17226, -1.02463, 3.68284,  # 1, chroma, lightness, sar1, sar2
@@ -129,8 +130,8 @@ FALLBACK = TrustCalibration(
           0.0035728, -0.0897832, 0.136112,  # lightness x lightness, sar1, sar2
           0.0840338, -0.359558, 0.368507),  # sar1 x sar1, sar2; sar2 x sar2
     good=12.45, bad=40.88,
-    fitted_on="fitted for the bundled sardinet-late on simulated training scenes (seeds "
-              "10-13, 512^2)")
+    fitted_on="fitted for the earlier, simulated-only bundled sardinet-late on simulated "
+              "training scenes (seeds 10-13, 512^2)")
 # The colour-only fit used before calibrations were per weights (sardinet-late, seeds 10-13):
 # the fallback for weights with fewer SAR bands than FALLBACK reads.
 COLOUR_ONLY_FALLBACK = TrustCalibration(

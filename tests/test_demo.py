@@ -58,8 +58,11 @@ def test_bundled_demo_beats_the_mean_colour(tmp_path):
     proc = run_cli("demo", "--out", str(out), "--device", "cpu", cwd=tmp_path, check=True)
     assert "mean-colour baseline" in proc.stdout
     result = check_against_truth(out / "demo_optical.tif", SAMPLE_DIR / "optical.tif")
-    assert result.model_mse < 0.6 * result.mean_colour_mse
-    assert result.model_ssim > result.mean_colour_ssim + 0.05
+    # issue 15: the bundled sardinet-late also learnt real pairs, whose colours this scene of
+    # the uncalibrated simulator does not have; it must still beat the flat colour here
+    # (measured: MSE 0.83 x, SSIM +0.032)
+    assert result.model_mse < 0.9 * result.mean_colour_mse
+    assert result.model_ssim > result.mean_colour_ssim + 0.02
     with rasterio.open(out / "demo_optical.tif") as o, rasterio.open(SAMPLE_DIR / "sar.tif") as s:
         assert (o.crs, o.transform, o.shape) == (s.crs, s.transform, s.shape)
 
@@ -74,12 +77,16 @@ def test_bundled_weights_say_what_they_were_trained_on(name):
     meta = read_metadata(path)
     model, _ = load_weights(path)
     assert meta.model == name and model.spec.uses_dem == (name != "sardinet")
-    if name == "sardinet-late":  # simulated scenes only; scored on simulated patches
-        assert "SIMULATED" in meta.training_data
-        assert meta.metrics["val_mse"] < 0.7 * meta.extra["mean_colour_baseline"]["val_mse"]
-        return
     # real pairs (issue 15): its scores on the real BigEarthNet v2 test pairs travel with it
     assert "REAL" in meta.training_data and meta.config["upsampling"] == "bilinear"
+    if name == "sardinet-late":  # a flat stand-in DEM for the real pairs, simulated scenes too
+        assert "FLAT" in meta.training_data and "SIMULATED" in meta.training_data
+        for scene in ("sample_scene", "calibrated_scene"):
+            scores = meta.extra[scene]
+            assert scores["mse"] < scores["flat_colour_mse"]
+        # its own trust calibration, fitted on simulated training seeds (issue 16)
+        assert meta.trust_calibration is not None
+        assert "sardinet-late" in meta.trust_calibration.fitted_on
     test = meta.extra["real_benchmark"]["test"]
     assert test["mse"] <= 0.85 * test["flat_colour_mse"]
     assert test["ssim"] > test["flat_colour_ssim"]

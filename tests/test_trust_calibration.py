@@ -128,7 +128,7 @@ def test_weights_without_calibration_get_the_fallback_and_say_so(tmp_path):
         translate_with_trust(params, tmp_path / f"{name}_trust.tif")
         with rasterio.open(tmp_path / f"{name}_trust.tif") as src:
             bands[name] = (src.read(4), src.descriptions[3])
-    assert "FALLBACK" in bands["plain"][1] and "fitted for the bundled" in bands["plain"][1]
+    assert "FALLBACK" in bands["plain"][1] and "fitted for the earlier" in bands["plain"][1]
     assert "own calibration" in bands["own"][1] and "tests" in bands["own"][1]
     assert not np.array_equal(bands["plain"][0], bands["own"][0])
 

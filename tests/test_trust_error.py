@@ -1,10 +1,11 @@
-"""The trust layer ranks translation error (docs/CHANGE.md): on a small simulated scene
+"""The trust layer ranks translation error (docs/CHANGE.md): on a simulated test scene
 translated with the bundled weights a user gets, 1 - trust and the per-pixel CIELAB error
-go together (Spearman), the colour component most of all. Seed 30 at 192^2 is not one of
-the scenes the calibration was fitted on (seeds 10-13); measured there with the fallback
-calibration (1 Dec 2026): trust 0.66, colour 0.71 (0.45 and 0.51 with the earlier
-colour-only fit). The thresholds are the target (0.3), not the figure: they leave room
-for retrained bundled weights that still use the fallback until it is refit."""
+go together (Spearman), the colour component most of all. Seed 20 at 512^2 is the issue's
+own setting (`sardine evaluate-trust` test seeds 20-23; the calibration is fitted on seeds
+10-13) and the lowest of the four with the bundled sardinet-late retrained on 1 Dec 2026:
+trust 0.344, colour 0.378 (its own calibration; 4 s). The thresholds are the target (0.3),
+not the figure. (The earlier weights gave 0.66 on a 192^2 scene of seed 30; the retrained
+ones, smoother, 0.21 there: a small scene of one seed is not the target's measure.)"""
 from __future__ import annotations
 
 import pytest
@@ -17,7 +18,7 @@ from support import checksum, save_tiny
 
 def test_low_trust_goes_with_high_error(tmp_path):
     scene = tmp_path / "scene"
-    write_scene(simulate_scene(SceneSpec(size=192, seed=30)), scene)
+    write_scene(simulate_scene(SceneSpec(size=512, seed=20)), scene)
     row = measure_scene(scene, "sardinet-late", tmp_path, threads=1, spread=False)
     rho = row["spearman"]
     assert rho["1 - trust"] > 0.3, rho
@@ -25,7 +26,7 @@ def test_low_trust_goes_with_high_error(tmp_path):
     samples = row["samples"]
     assert samples["error"].size == samples["sar2"].size == samples["keep"].size > 10_000
     assert "water" in row["regions"] and "layover/shadow" in row["regions"]
-    assert fit_calibration([samples], "seed 30").sar_bands_used == 2
+    assert fit_calibration([samples], "seed 20").sar_bands_used == 2
 
 
 def test_evaluate_trust_fits_into_a_new_file(tmp_path):
