@@ -9,6 +9,7 @@ import pytest
 from adapt_pairs import make_pair
 from qgis.core import QgsProject, QgsRasterLayer
 from sardine.core.weights import read_metadata
+from sardine.training.adapt.config import default
 from sardine.ui.adapted_models import item_data, project_weights, remember_weights
 from support import wait_until
 
@@ -79,19 +80,21 @@ def test_adapt_panel_refuses_without_optical(dock):  # noqa: F811
 
 def test_adapt_options_fit_the_narrow_dock(dock, pair, tmp_path):  # noqa: F811
     """Detail head and geometry, unfolded, keep the dock within 300 px; left at their
-    defaults they leave the geometry to the SAR file (no INCIDENCE/HEADING parameter)."""
+    defaults they give the recipe's detail head and leave the geometry to the SAR file (no
+    INCIDENCE/HEADING parameter)."""
     panel = dock.adapt_panel
     panel.setCollapsed(False)
     panel.more_box.setCollapsed(False)
     assert dock.widget().widget().minimumSizeHint().width() <= 300
-    assert panel.detail_spin.text() == "Off" and panel.incidence_spin.text() == "From SAR file"
+    assert panel.incidence_spin.text() == "From SAR file"
     sar, optical = (QgsRasterLayer(str(pair[k]), k) for k in ("sar", "optical"))
     QgsProject.instance().addMapLayers([sar, optical])
     dock.form.sar_combo.setLayer(sar)
     panel.optical_combo.setLayer(optical)
     panel.output_widget.setFilePath(str(tmp_path / "site.safetensors"))
     params = panel.parameters()
-    assert params["DETAIL"] == 0 and "INCIDENCE" not in params and "HEADING" not in params
+    assert params["DETAIL"] == default("detail")  # the recipe's, as on the command line
+    assert "INCIDENCE" not in params and "HEADING" not in params
     panel.detail_spin.setValue(16)
     panel.heading_spin.setValue(190.0)
     panel.look_combo.setCurrentText("left")

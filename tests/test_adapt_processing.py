@@ -7,6 +7,7 @@ import pytest
 from adapt_pairs import make_pair
 from qgis.core import QgsApplication, QgsProcessingException, QgsProcessingParameterDefinition
 from sardine.core.weights import load_weights, read_metadata
+from sardine.training.adapt.config import default
 from support import run_alg
 
 
@@ -23,7 +24,7 @@ def test_adapt_algorithm_declares_its_parameters(provider):  # noqa: F811
     for name in ("HOLDOUT", "DETAIL", "INCIDENCE", "HEADING", "LOOK"):  # the CLI's options
         assert alg.parameterDefinition(name).flags() & \
             QgsProcessingParameterDefinition.FlagAdvanced, name
-    assert alg.parameterDefinition("DETAIL").defaultValue() == 0
+    assert alg.parameterDefinition("DETAIL").defaultValue() == default("detail")
     assert alg.parameterDefinition("INCIDENCE").defaultValue() is None  # from the SAR file
     outputs = {o.name() for o in alg.outputDefinitions()}
     assert {"OUTPUT", "MSE_ADAPTED", "MSE_BASE", "MSE_FLAT", "BEATS_FLAT", "VERDICT"} <= outputs
