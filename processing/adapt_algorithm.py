@@ -27,13 +27,16 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import InputError
+from ..training.adapt.config import LIMITS, default
 from .common import bundled_models, core_feedback, layer_file, qgis_errors, require_dependencies
+from .geometry_params import add_geometry_parameters, geometry_values
 from .icons import icon
 
 SAR, DEM, OPTICAL, CLOUD_MASK, MASK_KIND = "SAR", "DEM", "OPTICAL", "CLOUD_MASK", "MASK_KIND"
 RED, GREEN, BLUE = "RED_BAND", "GREEN_BAND", "BLUE_BAND"
 BASE, BASE_WEIGHTS, MINUTES, HOLDOUT, DEVICE = "BASE", "BASE_WEIGHTS", "MINUTES", "HOLDOUT", \
     "DEVICE"
+DETAIL = "DETAIL"
 OUTPUT, REPORT = "OUTPUT", "REPORT"
 AUTOMATIC = "automatic (fits the inputs)"
 MASK_KINDS = ("any non-zero value is cloud", "Sentinel-2 scene classification (SCL)")
@@ -54,6 +57,12 @@ and textures; the adapted weights then translate later SAR acquisitions taken un
 Sentinel-2 SCL classes cloud, cloud shadow, snow, no data.
 <b>Base model</b>: the weights to start from (automatic: the bundled fusion model with a DEM, \
 the SAR-only one without).
+<b>Detail head</b> (advanced): the width of a full-resolution head added to a SARDINet base \
+for finer texture (0: none; see docs/ADAPT.md for what it does on real pairs).
+<b>Incidence angle, heading, look</b> (advanced; with a DEM): the acquisition geometry of the \
+per-region scores. Left empty, they are read from the SAR file's metadata; when it does not \
+state them, Sentinel-1 descending values are assumed and the log says so (the adapted \
+weights do not depend on them).
 <b>Honest check</b>: a share of the area (whole blocks) is kept apart; the adapted model, the \
 base model and a flat patch of the training part's mean colour are scored on it. When the \
 adapted model does not beat the flat colour, do not trust it there."""
@@ -105,14 +114,24 @@ class AdaptAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             BASE_WEIGHTS, "Base weights file (replaces the base model above)",
             extension="safetensors", optional=True))
+        low, high = LIMITS["minutes"]
         self.addParameter(QgsProcessingParameterNumber(
-            MINUTES, "Minutes of adaptation", QgsProcessingParameterNumber.Double, 10.0,
-            minValue=0.05, maxValue=600.0))
+            MINUTES, "Minutes of adaptation", QgsProcessingParameterNumber.Double,
+            default("minutes"), minValue=low, maxValue=high))
+        low, high = LIMITS["holdout"]
         holdout = QgsProcessingParameterNumber(
             HOLDOUT, "Share of the area kept for the check", QgsProcessingParameterNumber.Double,
-            0.2, minValue=0.05, maxValue=0.5)
+            default("holdout"), minValue=low, maxValue=high)
         holdout.setFlags(holdout.flags() | holdout.FlagAdvanced)
         self.addParameter(holdout)
+        low, high = LIMITS["detail"]
+        detail = QgsProcessingParameterNumber(
+            DETAIL, "Detail head width (0: none; SARDINet bases)",
+            QgsProcessingParameterNumber.Integer, default("detail"), minValue=low,
+            maxValue=high)
+        detail.setFlags(detail.flags() | detail.FlagAdvanced)
+        self.addParameter(detail)
+        add_geometry_parameters(self, advanced=True)
         device = QgsProcessingParameterEnum(DEVICE, "Device", options=list(DEVICES),
                                             defaultValue=DEVICES[0])
         device.setUsesStaticStrings(True)
@@ -150,6 +169,7 @@ class AdaptAlgorithm(QgsProcessingAlgorithm):
         if out.suffix.lower() != ".safetensors":
             out = out.with_suffix(".safetensors")
         report = self.parameterAsString(parameters, REPORT, context)
+        incidence, heading, look = geometry_values(self, parameters, context)
         return AdaptConfig(
             sar=sar, optical=optical, out=out,
             dem=layer_file(dem_layer, "DEM") if dem_layer is not None else None,
@@ -159,7 +179,9 @@ class AdaptAlgorithm(QgsProcessingAlgorithm):
             minutes=self.parameterAsDouble(parameters, MINUTES, context),
             holdout=self.parameterAsDouble(parameters, HOLDOUT, context),
             device=self.parameterAsEnumString(parameters, DEVICE, context) or "auto",
-            report=Path(report) if report else None)
+            report=Path(report) if report else None,
+            detail=self.parameterAsInt(parameters, DETAIL, context),
+            incidence=incidence, heading=heading, look=look)
 
     def prepareAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> bool:

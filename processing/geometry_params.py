@@ -25,8 +25,9 @@ GEOMETRY_HELP = ("<b>Incidence angle</b> and <b>heading</b>: left empty, they ar
                  f"otherwise give them. {WHERE}")
 
 
-def add_geometry_parameters(alg: QgsProcessingAlgorithm) -> None:
-    """Add INCIDENCE, HEADING (optional: from the SAR metadata) and (advanced) LOOK."""
+def add_geometry_parameters(alg: QgsProcessingAlgorithm, advanced: bool = False) -> None:
+    """Add INCIDENCE, HEADING (optional: from the SAR metadata) and (advanced) LOOK;
+    ``advanced``: the angles too (where they only refine a report, as in adapt)."""
     for key, label, option in (
             (INCIDENCE, "Incidence angle, degrees (empty: from the SAR metadata)", "incidence"),
             (HEADING, "Heading, degrees clockwise from north (empty: from the SAR metadata; "
@@ -35,6 +36,8 @@ def add_geometry_parameters(alg: QgsProcessingAlgorithm) -> None:
         number = QgsProcessingParameterNumber(key, label, QgsProcessingParameterNumber.Double,
                                               None, optional=True, minValue=low, maxValue=high)
         number.setHelp(WHERE)
+        if advanced:
+            number.setFlags(number.flags() | number.FlagAdvanced)
         alg.addParameter(number)
     look = QgsProcessingParameterEnum(LOOK, "Look direction", options=list(LOOKS),
                                       defaultValue=default("look"))

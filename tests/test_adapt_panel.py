@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from adapt_pairs import make_pair
 from qgis.core import QgsProject, QgsRasterLayer
+from sardine.core.weights import read_metadata
+from sardine.training.adapt.config import default
 from sardine.ui.adapted_models import item_data, project_weights, remember_weights
 from support import wait_until
 
@@ -27,13 +29,23 @@ def test_adapt_panel_runs_and_selects_the_weights(dock, pair, tmp_path):  # noqa
     panel.optical_combo.setLayer(layers["optical"])
     panel.mask_combo.setLayer(layers["clouds"])
     panel.minutes_spin.setValue(0.1)
+    panel.detail_spin.setValue(4)  # the CLI's --detail, --incidence, --heading
+    panel.incidence_spin.setValue(35.0)
+    panel.heading_spin.setValue(350.0)
     out = tmp_path / "site.safetensors"
     panel.output_widget.setFilePath(str(out))
+    params = panel.parameters()
+    assert (params["DETAIL"], params["INCIDENCE"], params["HEADING"]) == (4, 35.0, 350.0)
     assert panel.run()
     assert panel.cancel_button.isEnabled()
     wait_until(lambda: not panel.is_running())
     assert out.exists(), panel.result_label.text()
     assert "Held-out adapted: MSE" in panel.result_label.text()
+    adapt = read_metadata(out).extra["adapt"]
+    assert adapt["recipe"]["detail"] == 4
+    if adapt["geometry"] is not None:  # a DEM base: the regions' geometry as given
+        assert (adapt["geometry"]["incidence_deg"], adapt["geometry"]["heading_deg"],
+                adapt["geometry"]["source"]) == (35.0, 350.0, "given")
     assert str(out) in project_weights()
     assert dock.form.model_combo.currentData() == item_data(str(out))
     choices = dock.form.choices()
@@ -64,3 +76,28 @@ def test_adapt_panel_refuses_without_optical(dock):  # noqa: F811
     assert not dock.adapt_panel.run()
     assert "optical" in dock.adapt_panel.result_label.text().lower() or \
         "SAR" in dock.adapt_panel.result_label.text()
+
+
+def test_adapt_options_fit_the_narrow_dock(dock, pair, tmp_path):  # noqa: F811
+    """Detail head and geometry, unfolded, keep the dock within 300 px; left at their
+    defaults they give the recipe's detail head and leave the geometry to the SAR file (no
+    INCIDENCE/HEADING parameter)."""
+    panel = dock.adapt_panel
+    panel.setCollapsed(False)
+    panel.more_box.setCollapsed(False)
+    assert dock.widget().widget().minimumSizeHint().width() <= 300
+    assert panel.incidence_spin.text() == "From SAR file"
+    sar, optical = (QgsRasterLayer(str(pair[k]), k) for k in ("sar", "optical"))
+    QgsProject.instance().addMapLayers([sar, optical])
+    dock.form.sar_combo.setLayer(sar)
+    panel.optical_combo.setLayer(optical)
+    panel.output_widget.setFilePath(str(tmp_path / "site.safetensors"))
+    params = panel.parameters()
+    assert params["DETAIL"] == default("detail")  # the recipe's, as on the command line
+    assert "INCIDENCE" not in params and "HEADING" not in params
+    panel.detail_spin.setValue(16)
+    panel.heading_spin.setValue(190.0)
+    panel.look_combo.setCurrentText("left")
+    params = panel.parameters()
+    assert (params["DETAIL"], params["HEADING"], params["LOOK"]) == (16, 190.0, "left")
+    assert "INCIDENCE" not in params  # still read from the SAR file

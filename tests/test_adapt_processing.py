@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from adapt_pairs import make_pair
 from qgis.core import QgsApplication, QgsProcessingException, QgsProcessingParameterDefinition
+from sardine.core.weights import load_weights, read_metadata
+from sardine.training.adapt.config import default
 from support import run_alg
 
 
@@ -19,8 +21,11 @@ def test_adapt_algorithm_declares_its_parameters(provider):  # noqa: F811
     names = {p.name() for p in alg.parameterDefinitions()}
     assert {"SAR", "OPTICAL", "RED_BAND", "GREEN_BAND", "BLUE_BAND", "DEM", "CLOUD_MASK",
             "MASK_KIND", "BASE", "BASE_WEIGHTS", "MINUTES", "OUTPUT", "REPORT"} <= names
-    assert alg.parameterDefinition("HOLDOUT").flags() & \
-        QgsProcessingParameterDefinition.FlagAdvanced
+    for name in ("HOLDOUT", "DETAIL", "INCIDENCE", "HEADING", "LOOK"):  # the CLI's options
+        assert alg.parameterDefinition(name).flags() & \
+            QgsProcessingParameterDefinition.FlagAdvanced, name
+    assert alg.parameterDefinition("DETAIL").defaultValue() == default("detail")
+    assert alg.parameterDefinition("INCIDENCE").defaultValue() is None  # from the SAR file
     outputs = {o.name() for o in alg.outputDefinitions()}
     assert {"OUTPUT", "MSE_ADAPTED", "MSE_BASE", "MSE_FLAT", "BEATS_FLAT", "VERDICT"} <= outputs
 
@@ -35,6 +40,32 @@ def test_adapt_runs_in_qgis_and_its_weights_translate(provider, qgis_processing_
     assert result["MSE_FLAT"] > 0 and result["MSE_ADAPTED"] > 0
     assert isinstance(result["BEATS_FLAT"], bool)
     assert "held-out MSE" in result["VERDICT"]
+    # The SAR file states no geometry and none was given: the run still works, the regions'
+    # geometry assumed and said so with translation's own message.
+    geometry = read_metadata(out).extra["adapt"]["geometry"]
+    assert geometry["source"].startswith("assumed")
+    assert "does not state" in geometry["source"] and "incidenceAngleMidSwath" in \
+        geometry["source"]
+    translated = run_alg(qgis_processing_module, "sardine:translate", {
+        "SAR": str(pair["sar"]), "DEM": str(pair["dem"]), "WEIGHTS": str(out),
+        "OUTPUT": str(tmp_path / "translated.tif")})
+    assert Path(translated["OUTPUT"]).exists()
+
+
+def test_adapt_takes_the_detail_head_and_geometry(provider, qgis_processing_module,  # noqa: F811
+                                                  pair, tmp_path):
+    """The CLI's --detail, --incidence, --heading and --look, as parameters; the weights
+    (with their detail head) translate."""
+    out = tmp_path / "detail.safetensors"
+    run_alg(qgis_processing_module, "sardine:adapt", {
+        "SAR": str(pair["sar"]), "OPTICAL": str(pair["optical"]), "DEM": str(pair["dem"]),
+        "MINUTES": 0.05, "DETAIL": 4, "INCIDENCE": 35.0, "HEADING": 350.0, "LOOK": "left",
+        "OUTPUT": str(out)})
+    model, meta = load_weights(out)
+    assert model.config.detail_width == 4
+    geometry = meta.extra["adapt"]["geometry"]
+    assert (geometry["incidence_deg"], geometry["heading_deg"], geometry["look"],
+            geometry["source"]) == (35.0, 350.0, "left", "given")
     translated = run_alg(qgis_processing_module, "sardine:translate", {
         "SAR": str(pair["sar"]), "DEM": str(pair["dem"]), "WEIGHTS": str(out),
         "OUTPUT": str(tmp_path / "translated.tif")})

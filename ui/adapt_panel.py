@@ -1,11 +1,13 @@
 """The dock's "Adapt to this area" section: fine-tune on the analyst's own site.
 
 Takes the SAR and DEM from the dock's pickers, adds an optical layer (with red/green/blue
-band pickers), an optional cloud mask and a time budget, and runs ``sardine:adapt`` as a
-background task (progress, cancel). When it ends it shows the held-out scores, warns
-plainly when a flat patch of the mean colour does as well, and adds the adapted weights to
-the dock's model list, selected, and to the QGIS project's list (``adapted_models``), so
-the entry comes back when the project is reopened.
+band pickers), an optional cloud mask and a time budget, and (folded away, as the
+algorithm's advanced parameters) the detail head's width and the acquisition geometry of the
+per-region scores; it runs ``sardine:adapt`` as a background task (progress, cancel).
+When it ends it shows the held-out scores, warns plainly when a flat patch of the mean
+colour does as well, and adds the adapted weights to the dock's model list, selected, and
+to the QGIS project's list (``adapted_models``), so the entry comes back when the project
+is reopened.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from qgis.gui import (
     QgsFileWidget,
     QgsMapLayerComboBox,
     QgsRasterBandComboBox,
+    QgsSpinBox,
 )
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (
@@ -27,13 +30,18 @@ from qgis.PyQt.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QWidget,
 )
 
 from ..core.errors import InputError
+from ..core.translate.params import LOOKS
+from ..core.translate.params import default as translate_default
 from ..processing import adapt_algorithm as alg
 from ..processing.common import layer_file
 from .adapted_models import remember_weights
+from .choices import geometry_parameters
+from .dock_form import angle_spin, narrow
 from .task import AlgorithmRun
 
 WARNING_STYLE = "QLabel { color: #8a4b00; }"
@@ -56,19 +64,23 @@ class AdaptPanel(QgsCollapsibleGroupBox):
         self.optical_combo.setLayer(None)
         self.band_combos = [QgsRasterBandComboBox() for _ in range(3)]
         bands = QHBoxLayout()
-        for combo in self.band_combos:
+        for combo in self.band_combos:  # three in a row: each may shrink to a band number
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLength)
+            combo.setMinimumContentsLength(1)
+            combo.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
             combo.setShowNotSetOption(True, "auto")
             bands.addWidget(combo)
         self.mask_combo = QgsMapLayerComboBox()
         self.mask_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
         self.mask_combo.setAllowEmptyLayer(True, "No cloud mask")
         self.mask_combo.setLayer(None)
-        self.mask_kind = QComboBox()
+        self.mask_kind = narrow(QComboBox())
         self.mask_kind.addItems(list(alg.MASK_KINDS))
         self.minutes_spin = QDoubleSpinBox()
-        self.minutes_spin.setRange(0.05, 600.0)
-        self.minutes_spin.setValue(10.0)
+        self.minutes_spin.setRange(*alg.LIMITS["minutes"])
+        self.minutes_spin.setValue(alg.default("minutes"))
         self.minutes_spin.setSuffix(" min")
+        self.more_box = self._more_options()
         self.output_widget = QgsFileWidget()
         self.output_widget.setStorageMode(QgsFileWidget.SaveFile)
         self.output_widget.setFilter("Sardine weights (*.safetensors)")
@@ -85,11 +97,12 @@ class AdaptPanel(QgsCollapsibleGroupBox):
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addRow("Optical", self.optical_combo)
-        layout.addRow("Red, green, blue", bands)
+        layout.addRow("R, G, B", bands)
         layout.addRow("Cloud mask", self.mask_combo)
-        layout.addRow("Mask values", self.mask_kind)
-        layout.addRow("Time budget", self.minutes_spin)
-        layout.addRow("Adapted weights", self.output_widget)
+        layout.addRow("Mask is", self.mask_kind)
+        layout.addRow("Time", self.minutes_spin)
+        layout.addRow("Save as", self.output_widget)
+        layout.addRow(self.more_box)
         layout.addRow(buttons)
         layout.addRow(self.progress)
         layout.addRow(self.result_label)
@@ -99,6 +112,38 @@ class AdaptPanel(QgsCollapsibleGroupBox):
         self.cancel_button.clicked.connect(self.cancel)
 
     # --- widgets --------------------------------------------------------------------------
+    def _more_options(self) -> QgsCollapsibleGroupBox:
+        """The algorithm's advanced options, folded away: the detail head's width and the
+        geometry of the per-region scores (the same widgets as the dock's mask geometry)."""
+        box = QgsCollapsibleGroupBox("Detail and geometry")
+        form = QFormLayout(box)
+        self.detail_spin = QgsSpinBox()
+        self.detail_spin.setRange(*(int(v) for v in alg.LIMITS["detail"]))
+        self.detail_spin.setSingleStep(8)
+        self.detail_spin.setSpecialValueText("Off")
+        self.detail_spin.setClearValue(int(alg.default("detail")))
+        self.detail_spin.setValue(int(alg.default("detail")))
+        self.detail_spin.setSuffix(" ch")
+        self.detail_spin.setToolTip("Width of a full-resolution detail head added to a "
+                                    "SARDINet base, for finer texture (Off: none); "
+                                    "docs/ADAPT.md has what it did on real pairs.")
+        self.incidence_spin = angle_spin("incidence")
+        self.heading_spin = angle_spin("heading")
+        self.look_combo = QComboBox()  # short items
+        self.look_combo.addItems(list(LOOKS))
+        self.look_combo.setCurrentText(translate_default("look"))
+        note = QLabel("Geometry (with a DEM): only for the scores per distortion region; "
+                      "'From SAR file' when the file states it, else Sentinel-1 descending "
+                      "values are assumed and said so.")
+        note.setWordWrap(True)
+        form.addRow("Detail head", self.detail_spin)
+        form.addRow(note)
+        form.addRow("Incidence", self.incidence_spin)
+        form.addRow("Heading", self.heading_spin)
+        form.addRow("Look", self.look_combo)
+        box.setCollapsed(True)
+        return box
+
     def _on_optical_changed(self, layer) -> None:
         raster = layer if isinstance(layer, QgsRasterLayer) else None
         for combo in self.band_combos:
@@ -129,6 +174,10 @@ class AdaptPanel(QgsCollapsibleGroupBox):
                   alg.BASE: choices.model or alg.AUTOMATIC,
                   alg.BASE_WEIGHTS: choices.weights if choices.use_weights else None,
                   alg.MINUTES: self.minutes_spin.value(),
+                  alg.DETAIL: self.detail_spin.value(),
+                  **geometry_parameters(self.incidence_spin.value(),
+                                        self.heading_spin.value(),
+                                        self.look_combo.currentText()),
                   alg.DEVICE: choices.device if choices.device in alg.DEVICES else "auto",
                   alg.OUTPUT: out}
         bands = [c.currentBand() for c in self.band_combos]
@@ -197,7 +246,7 @@ class AdaptPanel(QgsCollapsibleGroupBox):
         self.run_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         for widget in (self.optical_combo, self.mask_combo, self.minutes_spin,
-                       self.output_widget, *self.band_combos):
+                       self.output_widget, self.more_box, *self.band_combos):
             widget.setEnabled(not running)
 
     def _show(self, text: str, warning: bool = False) -> None:

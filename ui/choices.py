@@ -106,12 +106,18 @@ class DockChoices:
     def _shared(self) -> dict[str, Any]:
         """What both algorithms take alike: the model, the engine, the geometry (left out
         where it is to be read from the SAR file)."""
-        params: dict[str, Any] = {
-            model_params.MODEL: None if self.use_weights else (self.model or None),
-            model_params.WEIGHTS: self.weights if self.use_weights else None,
-            DEVICE: self.device, TILE: self.tile, OVERLAP: self.overlap, LOOK: self.look}
-        for key, option, value in ((INCIDENCE, "incidence", self.incidence),
-                                   (HEADING, "heading", self.heading)):
-            if value > FROM_METADATA[option]:
-                params[key] = value
-        return params
+        return {model_params.MODEL: None if self.use_weights else (self.model or None),
+                model_params.WEIGHTS: self.weights if self.use_weights else None,
+                DEVICE: self.device, TILE: self.tile, OVERLAP: self.overlap,
+                **geometry_parameters(self.incidence, self.heading, self.look)}
+
+
+def geometry_parameters(incidence: float, heading: float, look: str) -> dict[str, Any]:
+    """INCIDENCE, HEADING (left out at ``FROM_METADATA``: read from the SAR file) and LOOK
+    of the spin boxes' values, as every algorithm with a geometry takes them."""
+    params: dict[str, Any] = {LOOK: look}
+    for key, option, value in ((INCIDENCE, "incidence", incidence),
+                               (HEADING, "heading", heading)):
+        if value > FROM_METADATA[option]:
+            params[key] = value
+    return params

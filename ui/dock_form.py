@@ -56,7 +56,7 @@ def _form(parent: QWidget, title: str, box: QGroupBox | None = None) -> QFormLay
     return form
 
 
-def _narrow(combo: QComboBox) -> QComboBox:
+def narrow(combo: QComboBox) -> QComboBox:
     """Let a combo shrink to the dock's width instead of its longest item's."""
     combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(8)
@@ -79,7 +79,7 @@ def _spin(option: str, step: int, suffix: str = "") -> QgsSpinBox:
     return spin
 
 
-def _angle(option: str) -> QgsDoubleSpinBox:
+def angle_spin(option: str) -> QgsDoubleSpinBox:
     """Degrees; the lowest value means "read from the SAR file's metadata"."""
     spin = QgsDoubleSpinBox()
     spin.setRange(FROM_METADATA[option], LIMITS[option][1])
@@ -87,6 +87,7 @@ def _angle(option: str) -> QgsDoubleSpinBox:
     spin.setSuffix(" °")
     spin.setSpecialValueText("From SAR file")
     spin.setClearValue(FROM_METADATA[option])
+    spin.setValue(FROM_METADATA[option])
     spin.setMinimumWidth(90)  # not its longest text's width: the dock must fit 300 px
     spin.setToolTip(f"Left at 'From SAR file', it is read from the SAR file's metadata "
                     f"(Sentinel-1 products and SNAP exports state it). {WHERE}")
@@ -102,7 +103,7 @@ def _show_row(form: QFormLayout, field: QWidget, visible: bool) -> None:
 
 
 def _raster_combo(tooltip: str) -> QgsMapLayerComboBox:
-    combo = _narrow(QgsMapLayerComboBox())
+    combo = narrow(QgsMapLayerComboBox())
     combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
     combo.setToolTip(tooltip)
     return combo
@@ -128,7 +129,7 @@ class DockForm(QWidget):
         self.band_guess: BandGuess | None = None
 
         data = self._data = _form(self, "Input data")
-        self.mode_combo = _narrow(QComboBox())
+        self.mode_combo = narrow(QComboBox())
         for key, (label, _algorithm) in MODES.items():
             self.mode_combo.addItem(label, key)
         self.mode_combo.setToolTip("Translate: one acquisition to an optical image. Change: "
@@ -138,10 +139,10 @@ class DockForm(QWidget):
                                        "linear); in Change mode, the pre-event acquisition.")
         self.post_combo = _raster_combo("The post-event acquisition: same polarisations and "
                                         "orbit geometry; warped onto the pre-event grid.")
-        self.vv_combo = _narrow(QgsRasterBandComboBox())
-        self.vh_combo = _narrow(QgsRasterBandComboBox())
+        self.vv_combo = narrow(QgsRasterBandComboBox())
+        self.vh_combo = narrow(QgsRasterBandComboBox())
         self.band_note = _note()
-        self.dem_combo = _narrow(QgsMapLayerComboBox())
+        self.dem_combo = narrow(QgsMapLayerComboBox())
         self.dem_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
         self.dem_combo.setAllowEmptyLayer(True, "No DEM (SAR-only model)")
         self.dem_combo.setToolTip("Elevation in metres, any CRS: it is reprojected on the fly.")
@@ -154,7 +155,7 @@ class DockForm(QWidget):
         data.addRow("DEM", self.dem_combo)
 
         model = self._model = _form(self, "Model")
-        self.model_combo = _narrow(QComboBox())
+        self.model_combo = narrow(QComboBox())
         self.weights_widget = QgsFileWidget()
         self.weights_widget.setFilter("Sardine weights (*.safetensors *.onnx)")
         self.weights_widget.setDialogTitle("Choose a weights file")
@@ -162,8 +163,8 @@ class DockForm(QWidget):
         self.model_info = _note()
         QVBoxLayout(self.model_box).addWidget(self.model_info)
         self.model_box.setCollapsed(True)
-        self.device_combo = _narrow(QComboBox())
-        self.enhance_combo = _narrow(QComboBox())
+        self.device_combo = narrow(QComboBox())
+        self.enhance_combo = narrow(QComboBox())
         for key in ENHANCEMENTS:
             self.enhance_combo.addItem(ENHANCE_LABELS.get(key, key), key)
         model.addRow("Model", self.model_combo)
@@ -177,9 +178,9 @@ class DockForm(QWidget):
                                        "result unreliable; computed from the DEM.")
         self.distortion_box.setCheckable(True)
         geometry = _form(self, "", self.distortion_box)
-        self.incidence_spin = _angle("incidence")
-        self.heading_spin = _angle("heading")
-        self.look_combo = _narrow(QComboBox())
+        self.incidence_spin = angle_spin("incidence")
+        self.heading_spin = angle_spin("heading")
+        self.look_combo = narrow(QComboBox())
         self.look_combo.addItems(list(LOOKS))
         self.geometry_note = _note()
         geometry.addRow(self.geometry_note)

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from ...training.adapt.config import default
 from ..geometry_options import add_geometry_arguments
 from ..progress import cli_feedback
 
@@ -44,11 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "DEM, sardinet without)")
     parser.add_argument("--out", required=True, type=Path,
                         help="adapted weights to write (.safetensors)")
-    parser.add_argument("--minutes", type=float, default=10.0,
-                        help="time budget of the fine-tuning (default 10)")
+    parser.add_argument("--minutes", type=float, default=default("minutes"),
+                        help="time budget of the fine-tuning (default %(default)s)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
-    parser.add_argument("--holdout", type=float, default=0.2,
-                        help="share of the area kept, in whole blocks, for the check (0.2)")
+    parser.add_argument("--holdout", type=float, default=default("holdout"),
+                        help="share of the area kept, in whole blocks, for the check "
+                             "(%(default)s)")
     parser.add_argument("--report", type=Path, metavar="DIR",
                         help="write report.md, report.json and figure.png into DIR")
     parser.add_argument("--sar-bands", type=_bands, default=(1, 2), metavar="VV,VH",
@@ -63,22 +65,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     recipe = parser.add_argument_group("recipe (defaults: see docs/ADAPT.md)")
     recipe.add_argument("--steps", type=int, default=None,
                         help="stop after N steps (reproducible; --minutes still bounds)")
-    recipe.add_argument("--lr", type=float, default=None, help="learning rate (3e-4)")
-    recipe.add_argument("--batch", type=int, default=None, help="patches per step (8)")
-    recipe.add_argument("--patch", type=int, default=None, help="patch size in px (128)")
+    recipe.add_argument("--lr", type=float, default=None, help=f"learning rate ({default('lr')})")
+    recipe.add_argument("--batch", type=int, default=None,
+                        help=f"patches per step ({default('batch')})")
+    recipe.add_argument("--patch", type=int, default=None,
+                        help=f"patch size in px ({default('patch')})")
     recipe.add_argument("--ssim-weight", type=float, default=None,
-                        help="weight of the SSIM term (0.2)")
+                        help=f"weight of the SSIM term ({default('ssim_weight')})")
     recipe.add_argument("--grad-weight", type=float, default=None,
-                        help="weight of the image-gradient term (1.0)")
+                        help=f"weight of the image-gradient term ({default('grad_weight')})")
     recipe.add_argument("--contrast-weight", type=float, default=None,
-                        help="weight of the local-contrast term (texture) (1.0)")
+                        help="weight of the local-contrast term (texture) "
+                             f"({default('contrast_weight')})")
     recipe.add_argument("--detail", type=int, default=None, metavar="WIDTH",
                         help="add a full-resolution detail head of WIDTH channels to a "
-                             "SARDINet base (0: none)")
+                             f"SARDINet base (0: none) ({default('detail')})")
     recipe.add_argument("--freeze", choices=("none", "conditioning"), default=None,
-                        help="keep part of the base fixed (none)")
+                        help=f"keep part of the base fixed ({default('freeze')})")
     recipe.add_argument("--batchnorm", choices=("frozen", "train"), default=None,
-                        help="frozen keeps the base's normalisation statistics (frozen)")
+                        help="frozen keeps the base's normalisation statistics "
+                             f"({default('batchnorm')})")
     parser.add_argument("--json", action="store_true",
                         help="print the held-out scores as JSON on stdout")
 

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 
 from ...core.errors import InputError
 from ...core.geometry import AcquisitionGeometry
 from ...core.translate.cores import check_threads
+
+# option -> (minimum, maximum) a front end may offer; __post_init__ enforces them.
+LIMITS: dict[str, tuple[float, float]] = {
+    "minutes": (0.05, 600.0), "holdout": (0.05, 0.5), "detail": (0, 128)}
 
 
 @dataclass
@@ -48,11 +52,13 @@ class AdaptConfig:
     steps: int | None = None           # stop after this many steps (reproducible runs)
 
     def __post_init__(self) -> None:
-        if not 0.05 <= float(self.holdout) <= 0.5:
-            raise InputError(f"--holdout {self.holdout} is outside 0.05..0.5; keep e.g. 0.2 "
-                             "of the area for the check.")
-        if not float(self.minutes) > 0:
-            raise InputError(f"--minutes must be positive (got {self.minutes}).")
+        low, high = LIMITS["holdout"]
+        if not low <= float(self.holdout) <= high:
+            raise InputError(f"--holdout {self.holdout} is outside {low}..{high}; keep e.g. "
+                             "0.2 of the area for the check.")
+        low, high = LIMITS["minutes"]
+        if not low <= float(self.minutes) <= high:
+            raise InputError(f"--minutes {self.minutes} is outside {low}..{high}.")
         if self.cloud_mask is not None and self.scl is not None:
             raise InputError("Give either --cloud-mask or --scl, not both.")
         if int(self.batch) < 1 or int(self.patch) < 16:
@@ -68,9 +74,10 @@ class AdaptConfig:
                 flag = "--" + name.replace("_", "-")
                 raise InputError(f"{flag} {value} must be 0 or a positive number.")
         check_threads(self.threads)
-        if int(self.detail) < 0:
-            raise InputError(f"--detail must be 0 (no detail head) or a width such as 16 "
-                             f"(got {self.detail}).")
+        low, high = LIMITS["detail"]
+        if not low <= int(self.detail) <= high:
+            raise InputError(f"--detail must be 0 (no detail head) or a width up to {high} "
+                             f"such as 16 (got {self.detail}).")
         if self.batchnorm not in ("frozen", "train"):
             raise InputError(f"--batchnorm {self.batchnorm!r}: use frozen or train.")
         if self.freeze not in ("none", "conditioning"):
@@ -96,3 +103,14 @@ class AdaptConfig:
     def to_dict(self) -> dict:
         data = asdict(self)
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in data.items()}
+
+
+def default(name: str):
+    """The default of ``AdaptConfig.name``: front ends (CLI help, QGIS parameters) read it
+    here instead of restating it."""
+    for f in fields(AdaptConfig):
+        if f.name == name:
+            if f.default is MISSING:
+                raise KeyError(f"{name} has no default: it is required")
+            return f.default
+    raise KeyError(name)

@@ -35,6 +35,8 @@ from .split import BlockSplit, block_split
 MIN_CLEAR_SHARE = 0.05
 MIN_CLEAR_PIXELS = 64 * 64
 PREDICTORS = ("flat colour", "base", "adapted")
+ASSUMED = ("assumed: Sentinel-1 descending values, for the per-region scores only (the "
+           "adapted weights do not depend on them)")
 RECIPE_KEYS = ("lr", "batch", "patch", "detail", "l1_weight", "ssim_weight",
                "grad_weight", "contrast_weight", "freeze", "batchnorm", "minutes", "steps",
                "holdout", "seed")
@@ -143,14 +145,14 @@ def check_clear(site: Site) -> None:
 def acquisition_geometry(cfg: AdaptConfig) -> tuple[AcquisitionGeometry, str]:
     """The geometry of the per-region scores and where it came from: as given, else as the
     SAR file states it, else Sentinel-1 descending (only the report's regions depend on it,
-    so a guess is said rather than refused)."""
+    so a guess is said rather than refused). An assumed geometry's source carries
+    translation's own message on the missing angles (``resolve_geometry``)."""
     from ...core.sar_metadata import resolve_geometry
 
     try:
         geometry = resolve_geometry(cfg.incidence, cfg.heading, cfg.look, cfg.sar)
-    except InputError:
-        return cfg.given_geometry(), ("assumed: Sentinel-1 descending; the SAR file does not "
-                                      "state it, give --incidence and --heading")
+    except InputError as exc:
+        return cfg.given_geometry(), f"{ASSUMED}. {exc}"
     if cfg.incidence is not None and cfg.heading is not None:
         return geometry, "given"
     return geometry, "read from the SAR file's metadata" + (
@@ -165,8 +167,9 @@ def distortion_codes(cfg: AdaptConfig, site: Site, feedback: Feedback
     from ...core.distortion.mask import compute_distortion
 
     geometry, source = acquisition_geometry(cfg)
-    feedback.info(f"distortion regions: incidence {geometry.incidence_deg:.1f}, heading "
-                  f"{geometry.heading_deg:.1f} degrees, {geometry.look} looking ({source})")
+    said = (f"distortion regions: incidence {geometry.incidence_deg:.1f}, heading "
+            f"{geometry.heading_deg:.1f} degrees, {geometry.look} looking ({source})")
+    (feedback.warning if source.startswith(ASSUMED) else feedback.info)(said)
     codes = compute_distortion(site.dem_m, site.grid.metric_pixel_size(), geometry,
                                np.isfinite(site.dem_m))
     return codes, {**geometry.to_dict(), "source": source}
