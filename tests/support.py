@@ -254,6 +254,22 @@ def wait_until(predicate, timeout: float = 180.0) -> None:
         time.sleep(0.02)
 
 
+def run_and_cancel(dock, folder: Path) -> None:
+    """Start the dock's task, cancel it, and check that no layer and no file is left and
+    the dock is ready again (the translate and change modes share this promise)."""
+    from qgis.core import QgsApplication, QgsProject
+
+    before = set(QgsProject.instance().mapLayers())
+    active = QgsApplication.taskManager().count()
+    assert dock.run() is True
+    dock.cancel_button.click()
+    wait_until(lambda: not dock.is_running())
+    wait_until(lambda: QgsApplication.taskManager().count() <= active)
+    assert set(QgsProject.instance().mapLayers()) == before
+    assert list(folder.iterdir()) == []
+    assert "Cancelled" in dock.status.text() and dock.run_button.isEnabled()
+
+
 def pick_in_dock(dock, sar, dem, weights: Path, output: Path | None) -> None:
     form = dock.form
     form.sar_combo.setLayer(sar)

@@ -13,7 +13,7 @@ from qgis.PyQt.QtWidgets import QApplication
 from sardine.core.bands import guess_polarisation_bands
 from sardine.ui.choices import DockChoices
 from sardine.ui.devices import device_choices
-from support import critical_messages, pick_in_dock, wait_until
+from support import critical_messages, pick_in_dock, run_and_cancel, wait_until
 
 
 def test_band_guessing():
@@ -104,15 +104,7 @@ def test_cancel_leaves_no_layer_and_no_file(dock, layers, fusion_weights, qgis_i
                                             tmp_path):
     sar, dem = layers
     pick_in_dock(dock, sar, dem, fusion_weights, tmp_path / "optical.tif")
-    before = set(QgsProject.instance().mapLayers())
-    active = QgsApplication.taskManager().count()
-    assert dock.run() is True
-    dock.cancel_button.click()
-    wait_until(lambda: not dock.is_running())
-    wait_until(lambda: QgsApplication.taskManager().count() <= active)
-    assert set(QgsProject.instance().mapLayers()) == before
-    assert list(tmp_path.iterdir()) == []
-    assert "Cancelled" in dock.status.text() and dock.run_button.isEnabled()
+    run_and_cancel(dock, tmp_path)
     assert critical_messages(qgis_iface) == []
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from qgis.core import QgsApplication, QgsProject, QgsRasterLayer
+from qgis.core import QgsProject, QgsRasterLayer
 from sardine.ui.choices import DockChoices
-from support import critical_messages, pick_in_dock, save_tiny, wait_until
+from support import critical_messages, pick_in_dock, run_and_cancel, save_tiny, wait_until
 
 SIZE, PIXEL = 64, 40.0  # px, m: room for two slides, small enough to run in seconds
 
@@ -99,15 +99,7 @@ def test_change_mode_adds_one_styled_group(dock, pair_layers, weights_40m, qgis_
 def test_change_mode_cancel_leaves_no_file(dock, pair_layers, weights_40m, qgis_iface,
                                            tmp_path):
     pick_change(dock, pair_layers, weights_40m, tmp_path / "change")
-    before = set(QgsProject.instance().mapLayers())
-    active = QgsApplication.taskManager().count()
-    assert dock.run() is True
-    dock.cancel_button.click()
-    wait_until(lambda: not dock.is_running())
-    wait_until(lambda: QgsApplication.taskManager().count() <= active)
-    assert set(QgsProject.instance().mapLayers()) == before
-    assert list(tmp_path.iterdir()) == []
-    assert "Cancelled" in dock.status.text() and dock.run_button.isEnabled()
+    run_and_cancel(dock, tmp_path)
     assert QgsProject.instance().layerTreeRoot().findGroups() == []
 
 
