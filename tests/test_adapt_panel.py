@@ -10,7 +10,9 @@ from adapt_pairs import make_pair
 from qgis.core import QgsProject, QgsRasterLayer
 from sardine.core.weights import read_metadata
 from sardine.training.adapt.config import default
+from sardine.ui.adapt_panel import AdaptPanel
 from sardine.ui.adapted_models import item_data, project_weights, remember_weights
+from sardine.ui.choices import AdaptChoices
 from support import wait_until
 
 
@@ -51,6 +53,26 @@ def test_adapt_panel_runs_and_selects_the_weights(dock, pair, tmp_path):  # noqa
     choices = dock.form.choices()
     assert choices.use_weights and choices.weights == str(out)  # translate runs these
     assert panel.parameters()["BASE_WEIGHTS"] == str(out)  # adapting again starts from them
+    saved = AdaptChoices.load()  # a run keeps its options for the next session
+    assert (saved.minutes, saved.detail, saved.incidence, saved.heading) == (0.1, 4, 35.0, 350.0)
+
+
+def test_adapt_options_come_back_next_session(dock):  # noqa: F811
+    panel = dock.adapt_panel
+    assert panel.choices() == AdaptChoices()  # clean settings: the algorithm's defaults
+    panel.minutes_spin.setValue(4.5)
+    panel.detail_spin.setValue(16)
+    panel.mask_kind.setCurrentIndex(1)
+    panel.heading_spin.setValue(190.0)
+    panel.look_combo.setCurrentText("left")
+    panel.choices().save()
+    again = AdaptPanel(dock.form)
+    assert again.choices() == panel.choices()
+    assert again.choices() != AdaptChoices()
+    AdaptChoices(minutes=1e9, detail=-5, mask_kind="from an old version", look="up").save()
+    odd = AdaptPanel(dock.form).choices()  # clamped to the limits, unknown items: defaults
+    assert (odd.minutes, odd.detail) == (panel.minutes_spin.maximum(), 0)
+    assert (odd.mask_kind, odd.look) == (AdaptChoices().mask_kind, AdaptChoices().look)
 
 
 def test_adapted_entries_follow_the_project(dock, tmp_path):  # noqa: F811

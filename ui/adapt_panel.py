@@ -40,7 +40,7 @@ from ..core.translate.params import default as translate_default
 from ..processing import adapt_algorithm as alg
 from ..processing.common import layer_file
 from .adapted_models import remember_weights
-from .choices import geometry_parameters
+from .choices import AdaptChoices, geometry_parameters
 from .dock_form import angle_spin, narrow
 from .task import AlgorithmRun
 
@@ -110,6 +110,7 @@ class AdaptPanel(QgsCollapsibleGroupBox):
         self.optical_combo.layerChanged.connect(self._on_optical_changed)
         self.run_button.clicked.connect(self.run)
         self.cancel_button.clicked.connect(self.cancel)
+        self.set_choices(AdaptChoices.load())
 
     # --- widgets --------------------------------------------------------------------------
     def _more_options(self) -> QgsCollapsibleGroupBox:
@@ -143,6 +144,25 @@ class AdaptPanel(QgsCollapsibleGroupBox):
         form.addRow("Look", self.look_combo)
         box.setCollapsed(True)
         return box
+
+    def choices(self) -> AdaptChoices:
+        """What the next session gets back (saved when a run starts)."""
+        return AdaptChoices(minutes=self.minutes_spin.value(), detail=self.detail_spin.value(),
+                            mask_kind=self.mask_kind.currentText(),
+                            incidence=self.incidence_spin.value(),
+                            heading=self.heading_spin.value(),
+                            look=self.look_combo.currentText())
+
+    def set_choices(self, c: AdaptChoices) -> None:
+        """Out-of-range numbers are clamped by the spin boxes; an unknown item keeps the
+        default (settings written by another version)."""
+        self.minutes_spin.setValue(c.minutes)
+        self.detail_spin.setValue(c.detail)
+        self.incidence_spin.setValue(c.incidence)
+        self.heading_spin.setValue(c.heading)
+        for combo, text in ((self.mask_kind, c.mask_kind), (self.look_combo, c.look)):
+            if combo.findText(text) >= 0:
+                combo.setCurrentText(text)
 
     def _on_optical_changed(self, layer) -> None:
         raster = layer if isinstance(layer, QgsRasterLayer) else None
@@ -193,6 +213,7 @@ class AdaptPanel(QgsCollapsibleGroupBox):
         except InputError as exc:
             self._show(str(exc), warning=True)
             return False
+        self.choices().save()
         algorithm = QgsApplication.processingRegistry().createAlgorithmById("sardine:adapt")
         if algorithm is None:
             algorithm = alg.AdaptAlgorithm()

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from qgis.core import QgsProcessing, QgsSettings
 
 from ..core.translate.params import LIMITS, default
+from ..processing import adapt_algorithm as adapt_alg
 from ..processing import change_algorithm as change_alg
 from ..processing import model_params
 from ..processing import translate_algorithm as alg
@@ -29,11 +30,44 @@ MODES = {"translate": ("Translate", "sardine:translate"),
          "change": ("Change (pre/post)", "sardine:change")}
 
 
+Saved = TypeVar("Saved", bound="SavedChoices")
+
+
+class SavedChoices:
+    """A dataclass of choices kept in ``QgsSettings`` under ``GROUP``, one key a field."""
+
+    GROUP: ClassVar[str]
+
+    @classmethod
+    def load(cls: type[Saved], settings: QgsSettings | None = None) -> Saved:
+        """Choices saved by ``save``; defaults for anything missing or unreadable."""
+        settings = settings or QgsSettings()
+        values: dict[str, Any] = {}
+        for f in fields(cls):  # type: ignore[arg-type]
+            default_value: Any = f.default
+            raw = settings.value(f"{cls.GROUP}/{f.name}", default_value)
+            try:
+                if isinstance(default_value, bool):
+                    values[f.name] = raw if isinstance(raw, bool) else str(raw).lower() == "true"
+                else:
+                    values[f.name] = type(default_value)(raw)
+            except (TypeError, ValueError):
+                values[f.name] = default_value
+        return cls(**values)
+
+    def save(self, settings: QgsSettings | None = None) -> None:
+        settings = settings or QgsSettings()
+        for key, value in asdict(self).items():  # type: ignore[call-overload]
+            settings.setValue(f"{self.GROUP}/{key}", value)
+
+
 @dataclass
-class DockChoices:
+class DockChoices(SavedChoices):
     """The dock's persisted choices; ``model`` is a bundled name, ``weights`` a file and
     ``use_weights`` says which of the two the analyst picked; ``mode`` is a key of
     ``MODES``."""
+
+    GROUP: ClassVar[str] = SETTINGS_GROUP
 
     mode: str = next(iter(MODES))
     model: str = ""
@@ -51,28 +85,6 @@ class DockChoices:
     look: str = default("look")
     trust: bool = False
     output_dir: str = ""
-
-    @classmethod
-    def load(cls, settings: QgsSettings | None = None) -> DockChoices:
-        """Choices saved by ``save``; defaults for anything missing or unreadable."""
-        settings = settings or QgsSettings()
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            default_value = f.default
-            raw = settings.value(f"{SETTINGS_GROUP}/{f.name}", default_value)
-            try:
-                if isinstance(default_value, bool):
-                    values[f.name] = raw if isinstance(raw, bool) else str(raw).lower() == "true"
-                else:
-                    values[f.name] = type(default_value)(raw)
-            except (TypeError, ValueError):
-                values[f.name] = default_value
-        return cls(**values)
-
-    def save(self, settings: QgsSettings | None = None) -> None:
-        settings = settings or QgsSettings()
-        for key, value in asdict(self).items():
-            settings.setValue(f"{SETTINGS_GROUP}/{key}", value)
 
     def model_name(self) -> str:
         """The bundled name or the weights file the run uses ("" if none chosen)."""
@@ -110,6 +122,21 @@ class DockChoices:
                 model_params.WEIGHTS: self.weights if self.use_weights else None,
                 DEVICE: self.device, TILE: self.tile, OVERLAP: self.overlap,
                 **geometry_parameters(self.incidence, self.heading, self.look)}
+
+
+@dataclass
+class AdaptChoices(SavedChoices):
+    """The Adapt section's persisted choices (the layers and the output file are per site,
+    so they are not kept); defaults are ``sardine:adapt``'s."""
+
+    GROUP: ClassVar[str] = "sardine/adapt"
+
+    minutes: float = float(adapt_alg.default("minutes"))
+    detail: int = int(adapt_alg.default("detail"))
+    mask_kind: str = adapt_alg.MASK_KINDS[0]
+    incidence: float = FROM_METADATA["incidence"]
+    heading: float = FROM_METADATA["heading"]
+    look: str = default("look")
 
 
 def geometry_parameters(incidence: float, heading: float, look: str) -> dict[str, Any]:
