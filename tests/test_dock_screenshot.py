@@ -76,3 +76,52 @@ def test_dock_renders(scene, qgis_new_project, tmp_path, clean_settings):
     assert image.save(str(out))
     dock.close()
     window.deleteLater()
+
+
+def test_adapt_section_renders(qgis_new_project, tmp_path, clean_settings):
+    """The "Adapt to this area" section open after a real (short) run: the held-out scores
+    fit the dock's width. ``SARDINE_ADAPT_SCREENSHOT=PATH`` saves it (docs/dock_adapt.png,
+    made as docs/dock.png is)."""
+    from adapt_pairs import make_pair
+    from support import wait_until
+
+    pair = make_pair(tmp_path, size=128)
+    layers = [QgsRasterLayer(str(pair[k]), name) for k, name in (
+        ("sar", "S1A_IW_GRDH_20230612_VV_VH"), ("dem", "Copernicus DEM GLO-30"),
+        ("optical", "S2B_MSIL2A_20230610 (cloud-free)"), ("clouds", "S2 cloud mask"))]
+    QgsProject.instance().addMapLayers(layers)
+    window = QMainWindow()
+    dock = SardineDock(None, window)
+    window.addDockWidget(Qt.RightDockWidgetArea, dock)
+    dock.refresh_environment()
+    dock.form.sar_combo.setLayer(layers[0])
+    dock.form.dem_combo.setLayer(layers[1])
+    panel = dock.adapt_panel
+    panel.setCollapsed(False)
+    panel.optical_combo.setLayer(layers[2])
+    for combo, band in zip(panel.band_combos, (4, 3, 2), strict=True):
+        combo.setBand(band)
+    panel.mask_combo.setLayer(layers[3])
+    panel.minutes_spin.setValue(0.1)
+    panel.output_widget.setFilePath(str(tmp_path / "valley_adapted.safetensors"))
+    assert panel.run()
+    wait_until(lambda: not panel.is_running())
+    assert "Held-out adapted: MSE" in panel.result_label.text()
+    dock.setFloating(True)
+    body = dock.widget().widget()
+    assert body.minimumSizeHint().width() <= NARROWEST
+    dock.resize(WIDTH, 900)
+    dock.show()
+    for _ in range(10):
+        QApplication.processEvents()
+    scroll = dock.widget()
+    scroll.ensureWidgetVisible(panel.result_label)  # the section is below the translate form
+    for _ in range(10):
+        QApplication.processEvents()
+    image = dock.grab().toImage()
+    label = panel.result_label
+    assert label.isVisible() and label.width() <= WIDTH
+    out = Path(os.environ.get("SARDINE_ADAPT_SCREENSHOT") or tmp_path / "dock_adapt.png")
+    assert image.save(str(out))
+    dock.close()
+    window.deleteLater()

@@ -63,13 +63,11 @@ class AdaptPanel(QgsCollapsibleGroupBox):
         self.optical_combo.setAllowEmptyLayer(True, "Pick a cloud-free optical image")
         self.optical_combo.setLayer(None)
         self.band_combos = [QgsRasterBandComboBox() for _ in range(3)]
-        bands = QHBoxLayout()
-        for combo in self.band_combos:  # three in a row: each may shrink to a band number
+        for combo in self.band_combos:  # a row each: three in a row cut the names to "Ban"
             combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLength)
             combo.setMinimumContentsLength(1)
             combo.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
-            combo.setShowNotSetOption(True, "auto")
-            bands.addWidget(combo)
+            combo.setShowNotSetOption(True, "guess from band names")
         self.mask_combo = QgsMapLayerComboBox()
         self.mask_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
         self.mask_combo.setAllowEmptyLayer(True, "No cloud mask")
@@ -97,7 +95,8 @@ class AdaptPanel(QgsCollapsibleGroupBox):
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addRow("Optical", self.optical_combo)
-        layout.addRow("R, G, B", bands)
+        for name, combo in zip(("Red", "Green", "Blue"), self.band_combos, strict=True):
+            layout.addRow(name, combo)
         layout.addRow("Cloud mask", self.mask_combo)
         layout.addRow("Mask is", self.mask_kind)
         layout.addRow("Time", self.minutes_spin)
