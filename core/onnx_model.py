@@ -21,7 +21,7 @@ import numpy as np
 from .errors import InputError, MissingDependencyError, WeightsError
 from .onnx_scan import ONNX_SUFFIX, check_onnx_file
 from .pads import pads_for
-from .weights import WeightsMetadata
+from .weights_metadata import WeightsMetadata
 
 METADATA_KEY = "sardine"
 ORT_REQUIREMENT = "onnxruntime==1.23.2"
