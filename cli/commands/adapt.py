@@ -77,6 +77,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     recipe.add_argument("--contrast-weight", type=float, default=None,
                         help="weight of the local-contrast term (texture) "
                              f"({default('contrast_weight')})")
+    recipe.add_argument("--luma-contrast-weight", type=float, default=None,
+                        help="weight of the local-contrast term on brightness "
+                             f"({default('luma_contrast_weight')})")
     recipe.add_argument("--detail", type=int, default=None, metavar="WIDTH",
                         help="add a full-resolution detail head of WIDTH channels to a "
                              f"SARDINet base (0: none) ({default('detail')})")
@@ -94,7 +97,8 @@ def config_from_args(args: argparse.Namespace):
     from ...training.adapt.optical import parse_bands
 
     recipe = {k: getattr(args, k) for k in ("steps", "lr", "batch", "patch", "ssim_weight",
-                                            "grad_weight", "contrast_weight", "detail",
+                                            "grad_weight", "contrast_weight", "luma_contrast_weight",
+                                            "detail",
                                             "freeze", "batchnorm")
               if getattr(args, k) is not None}
     return AdaptConfig(sar=args.sar, optical=args.optical, out=args.out, dem=args.dem,

@@ -39,6 +39,7 @@ class AdaptConfig:
     ssim_weight: float = 0.2
     grad_weight: float = 1.0
     contrast_weight: float = 1.0
+    luma_contrast_weight: float = 0.0
     detail: int = 0                    # width of a full-resolution detail head; 0: none
     freeze: str = "none"               # none | conditioning (keep the input layers)
     batchnorm: str = "frozen"          # frozen (base's statistics) | train
@@ -68,7 +69,8 @@ class AdaptConfig:
         if not (math.isfinite(float(self.lr)) and 0 < float(self.lr) < 1):
             raise InputError(f"--lr {self.lr} must be a positive number below 1; 3e-4 is the "
                              "default.")
-        for name in ("l1_weight", "ssim_weight", "grad_weight", "contrast_weight"):
+        for name in ("l1_weight", "ssim_weight", "grad_weight", "contrast_weight",
+                     "luma_contrast_weight"):
             value = float(getattr(self, name))
             if not (math.isfinite(value) and value >= 0):
                 flag = "--" + name.replace("_", "-")
@@ -98,7 +100,7 @@ class AdaptConfig:
     @property
     def loss_weights(self) -> dict[str, float]:
         return {"l1": self.l1_weight, "ssim": self.ssim_weight, "grad": self.grad_weight,
-                "contrast": self.contrast_weight}
+                "contrast": self.contrast_weight, "luma_contrast": self.luma_contrast_weight}
 
     def to_dict(self) -> dict:
         data = asdict(self)

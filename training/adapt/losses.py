@@ -62,6 +62,15 @@ def masked_contrast_loss(pred: torch.Tensor, target: torch.Tensor, valid: torch.
     return diff.sum() / weight.sum().clamp_min(1.0)
 
 
+def masked_luma_contrast_loss(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor
+                              ) -> torch.Tensor:
+    """The contrast term on the mean of the colour channels: texture asked for in
+    brightness only, so it cannot be met by pushing one channel alone (a hue shift: the
+    salmon-pink fields of the per-channel term at high weights, docs/ADAPT.md)."""
+    return masked_contrast_loss(pred.mean(dim=1, keepdim=True),
+                                target.mean(dim=1, keepdim=True), valid)
+
+
 def masked_ssim_loss(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor
                      ) -> torch.Tensor:
     """1 - mean SSIM over valid pixels (statistics from valid pixels only)."""
@@ -87,7 +96,7 @@ def masked_gradient_l1(pred: torch.Tensor, target: torch.Tensor, valid: torch.Te
 
 
 TERMS = {"l1": masked_l1, "ssim": masked_ssim_loss, "grad": masked_gradient_l1,
-         "contrast": masked_contrast_loss}
+         "contrast": masked_contrast_loss, "luma_contrast": masked_luma_contrast_loss}
 
 
 def adapt_loss(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor,

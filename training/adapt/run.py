@@ -38,7 +38,7 @@ PREDICTORS = ("flat colour", "base", "adapted")
 ASSUMED = ("assumed: Sentinel-1 descending values, for the per-region scores only (the "
            "adapted weights do not depend on them)")
 RECIPE_KEYS = ("lr", "batch", "patch", "detail", "l1_weight", "ssim_weight",
-               "grad_weight", "contrast_weight", "freeze", "batchnorm", "minutes", "steps",
+               "grad_weight", "contrast_weight", "luma_contrast_weight", "freeze", "batchnorm", "minutes", "steps",
                "holdout", "seed")
 
 
