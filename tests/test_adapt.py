@@ -65,6 +65,21 @@ def test_scl_classes_left_out():
                                             False, False, False, False]
 
 
+def test_luma_contrast_asks_for_brightness_texture_only():
+    """A hue change with the same brightness costs the per-channel contrast term, not the
+    luminance one; a flat prediction of a textured truth costs both."""
+    gen = torch.Generator().manual_seed(0)
+    truth = torch.rand(2, 3, 32, 32, generator=gen)
+    valid = torch.ones(2, 1, 32, 32, dtype=torch.bool)
+    swapped = truth[:, [2, 0, 1]]  # channels moved: other colours, same channel mean
+    terms = {"contrast": 1.0, "luma_contrast": 1.0}
+    _, hue = adapt_loss(swapped, truth, valid, terms)
+    assert hue["luma_contrast"] < 1e-6 < hue["contrast"]
+    _, flat = adapt_loss(truth.mean(dim=(2, 3), keepdim=True).expand_as(truth), truth, valid,
+                         terms)
+    assert flat["luma_contrast"] > 0.05 and flat["contrast"] > 0.1
+
+
 def test_block_split_never_puts_a_block_in_two_parts():
     rng = np.random.default_rng(0)
     valid = rng.random((300, 260)) > 0.2
@@ -98,7 +113,7 @@ def test_site_reader_warps_stack_and_masks_clouds(pair, tmp_path):
     assert not sampler.loss_mask[CLOUD].any()
     batch = sampler.batch(4)
     pred = torch.rand_like(batch["optical"], requires_grad=True)
-    weights = {"l1": 1.0, "ssim": 0.2, "grad": 1.0, "contrast": 1.0}
+    weights = {"l1": 1.0, "ssim": 0.2, "grad": 1.0, "contrast": 1.0, "luma_contrast": 1.0}
     loss, _ = adapt_loss(pred, batch["optical"], batch["valid"], weights)
     loss.backward()
     assert (pred.grad * (~batch["valid"]).expand_as(pred)).abs().sum() == 0
