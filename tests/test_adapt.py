@@ -203,6 +203,27 @@ def test_bad_inputs_give_clear_errors_and_no_file(pair, tmp_path):
     _refused(pair, tmp_path, "does not overlap", dem=pair["dem"], optical=moved)
 
 
+def test_the_default_detail_head_goes_to_sardinet_bases_only(pair, tmp_path):
+    """The default recipe has a detail head; a pix2pix base is fine-tuned without one, and
+    the run says so instead of refusing."""
+    from sardine.core.models import build_model
+    from sardine.core.weights import WeightsMetadata, save_weights
+
+    p2p = save_weights(tmp_path / "p2p.safetensors",
+                       build_model("pix2pix", {"generator": "compact", "ngf": 8}).eval(),
+                       WeightsMetadata(training_data="random (tests)"))
+    cfg = AdaptConfig(sar=pair["sar"], optical=pair["optical"], out=tmp_path / "o.safetensors",
+                      base=str(p2p))
+    assert cfg.detail > 0  # the default
+    feedback = Feedback()
+    _, model, _ = load_base(cfg, feedback)
+    assert model.spec.family == "pix2pix" and not hasattr(model, "detail")
+    assert any("no detail head" in w for w in feedback.warnings)
+    _, model, _ = load_base(AdaptConfig(sar=pair["sar"], optical=pair["optical"],
+                                        out=tmp_path / "o.safetensors", base="sardinet"))
+    assert model.config.detail_width == cfg.detail
+
+
 def test_bad_input_on_the_command_line(pair, tmp_path):
     out = tmp_path / "bad.safetensors"
     proc = run_cli("adapt", "--sar", str(pair["sar"]), "--optical", str(pair["optical"]),

@@ -97,9 +97,9 @@ def config_from_args(args: argparse.Namespace):
     from ...training.adapt.optical import parse_bands
 
     recipe = {k: getattr(args, k) for k in ("steps", "lr", "batch", "patch", "ssim_weight",
-                                            "grad_weight", "contrast_weight", "luma_contrast_weight",
-                                            "detail",
-                                            "freeze", "batchnorm")
+                                            "grad_weight", "contrast_weight",
+                                            "luma_contrast_weight", "detail", "freeze",
+                                            "batchnorm")
               if getattr(args, k) is not None}
     return AdaptConfig(sar=args.sar, optical=args.optical, out=args.out, dem=args.dem,
                        optical_bands=parse_bands(args.optical_bands),

@@ -34,13 +34,14 @@ class AdaptConfig:
     # recipe (see docs/ADAPT.md for what was tried)
     lr: float = 3e-4
     batch: int = 8
-    patch: int = 128
+    patch: int = 96
     l1_weight: float = 1.0
     ssim_weight: float = 0.2
     grad_weight: float = 1.0
-    contrast_weight: float = 1.0
-    luma_contrast_weight: float = 0.0
-    detail: int = 0                    # width of a full-resolution detail head; 0: none
+    contrast_weight: float = 3.0
+    luma_contrast_weight: float = 3.0
+    detail: int = 16                   # width of a full-resolution detail head (SARDINet
+    #                                    bases; others are fine-tuned without); 0: none
     freeze: str = "none"               # none | conditioning (keep the input layers)
     batchnorm: str = "frozen"          # frozen (base's statistics) | train
     # geometry of the per-region scores (with a DEM); None: from the SAR file's metadata,

@@ -38,8 +38,8 @@ PREDICTORS = ("flat colour", "base", "adapted")
 ASSUMED = ("assumed: Sentinel-1 descending values, for the per-region scores only (the "
            "adapted weights do not depend on them)")
 RECIPE_KEYS = ("lr", "batch", "patch", "detail", "l1_weight", "ssim_weight",
-               "grad_weight", "contrast_weight", "luma_contrast_weight", "freeze", "batchnorm", "minutes", "steps",
-               "holdout", "seed")
+               "grad_weight", "contrast_weight", "luma_contrast_weight", "freeze", "batchnorm",
+               "minutes", "steps", "holdout", "seed")
 
 
 @dataclass
@@ -104,7 +104,8 @@ def default_base(cfg: AdaptConfig) -> str:
     return "sardinet-late" if cfg.dem is not None else "sardinet"
 
 
-def load_base(cfg: AdaptConfig) -> tuple[str, TranslationModel, WeightsMetadata]:
+def load_base(cfg: AdaptConfig, feedback: Feedback | None = None
+              ) -> tuple[str, TranslationModel, WeightsMetadata]:
     name = cfg.base or default_base(cfg)
     model, meta = load_weights(resolve_model(name))
     if model.spec.uses_dem and cfg.dem is None:
@@ -116,10 +117,20 @@ def load_base(cfg: AdaptConfig) -> tuple[str, TranslationModel, WeightsMetadata]
                          f"band(s) but {len(cfg.sar_bands)} were chosen; choose "
                          f"{model.spec.sar_channels} SAR bands or another base model.")
     if cfg.detail:
-        from ...core.models.sardinet import with_detail_head
+        from ...core.models.sardinet import SARDINet, with_detail_head
 
-        model = with_detail_head(model, cfg.detail)
+        if isinstance(model, SARDINet):
+            model = with_detail_head(model, cfg.detail)
+        elif feedback is not None:  # the default recipe has a head: not an error here
+            feedback.warning(f"no detail head: it fits SARDINet bases only, so '{name}' "
+                             f"({model.spec.family}) is fine-tuned without one")
     return name, model, meta
+
+
+def detail_width(model: TranslationModel) -> int:
+    """The detail head the adapted model has (0: none), for the recipe recorded."""
+    config = getattr(model, "config", None)
+    return int(getattr(config, "detail_width", 0) or 0)
 
 
 def patch_size(cfg: AdaptConfig, site: Site, multiple: int) -> int:
@@ -197,7 +208,8 @@ def _adapt(cfg: AdaptConfig, feedback: Feedback) -> AdaptResult:
         from .report import check_report_folder
 
         check_report_folder(Path(cfg.report))
-    name, model, meta = load_base(cfg)
+    name, model, meta = load_base(cfg, feedback)
+    cfg = replace(cfg, detail=detail_width(model))
     site = read_site(cfg, meta.normalization, model.spec.uses_dem, feedback)
     feedback.info(f"optical bands {','.join(map(str, site.bands))} as red, green, blue "
                   f"({site.bands_how}); values: {site.scaling.describe()}")
