@@ -5,10 +5,12 @@ command is still starting (importing), any of the three ends it at once with one
 status 130: nothing exists yet to remove."""
 from __future__ import annotations
 
+import _thread
 import os
 import signal
 import sys
 import threading
+import time
 from types import FrameType
 
 TERMINATING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
@@ -24,11 +26,39 @@ def _forward(signum: int, frame: FrameType | None) -> None:
 
 
 def forward_termination_to_sigint() -> None:
-    """Route SIGTERM/SIGHUP to whatever handles SIGINT at the time they arrive."""
+    """Route SIGTERM/SIGHUP to whatever handles SIGINT at the time they arrive, and keep a
+    cancel that lands where Python cannot raise from (below) from being lost."""
     if threading.current_thread() is not threading.main_thread():
         return
     for sig in TERMINATING:
         signal.signal(sig, _forward)
+    if sys.unraisablehook is not _redeliver_interrupt:
+        global _previous_unraisablehook
+        _previous_unraisablehook = sys.unraisablehook
+        sys.unraisablehook = _redeliver_interrupt
+
+
+_previous_unraisablehook = sys.unraisablehook
+
+
+def _redeliver_interrupt(unraisable) -> None:
+    """A KeyboardInterrupt raised inside a callback Python cannot raise from (a weakref or
+    garbage-collector callback, ``__del__``: "Exception ignored in ...") would print a
+    traceback and be dropped, so the run would go on as if never cancelled (seen with a
+    SIGHUP that arrived inside an import's module-lock callback). Deliver it again, as a
+    SIGINT from another thread a moment later: raised from here, in this hook, it would be
+    dropped the same way."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        if not callable(signal.getsignal(signal.SIGINT)):  # ignored (started with nohup)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        threading.Thread(target=_interrupt_main_soon, daemon=True).start()
+        return
+    _previous_unraisablehook(unraisable)
+
+
+def _interrupt_main_soon() -> None:
+    time.sleep(0.01)  # the hook has long returned
+    _thread.interrupt_main(signal.SIGINT)
 
 
 def _cancelled_while_starting(signum: int, frame: FrameType | None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -76,3 +77,28 @@ def test_cancelled_dataset_run_leaves_no_patch(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         dataset.simulate_dataset(tmp_path / "sd", 8, patch=16, size=64)
     assert len(written) == 3 and list(tmp_path.iterdir()) == []
+
+
+def test_a_cancel_inside_an_unraisable_callback_is_not_lost(tmp_path):
+    """A KeyboardInterrupt raised where Python cannot raise (a weakref callback, as a SIGHUP
+    landing in an import's module-lock callback) is delivered again, without a traceback,
+    instead of being dropped."""
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import weakref\n"
+        "from sardine.cli.signals import forward_termination_to_sigint\n"
+        "forward_termination_to_sigint()\n"
+        "class Thing: pass\n"
+        "def callback(ref): raise KeyboardInterrupt\n"
+        "thing = Thing(); ref = weakref.ref(thing, callback)\n"
+        "try:\n"
+        "    del thing\n"
+        "    import time\n"
+        "    time.sleep(5)  # the cancel comes back a moment later, from another thread\n"
+        "    print('not cancelled')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('cancelled')\n")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=60, env=env_no_bytecode())
+    assert proc.stdout.strip() == "cancelled", proc.stderr
+    assert "Traceback" not in proc.stderr and "ignored" not in proc.stderr, proc.stderr
