@@ -46,10 +46,7 @@ def test_adapt_runs_in_qgis_and_its_weights_translate(provider, qgis_processing_
     assert geometry["source"].startswith("assumed")
     assert "does not state" in geometry["source"] and "incidenceAngleMidSwath" in \
         geometry["source"]
-    translated = run_alg(qgis_processing_module, "sardine:translate", {
-        "SAR": str(pair["sar"]), "DEM": str(pair["dem"]), "WEIGHTS": str(out),
-        "OUTPUT": str(tmp_path / "translated.tif")})
-    assert Path(translated["OUTPUT"]).exists()
+    assert_translates(qgis_processing_module, pair, out, tmp_path)
 
 
 def test_adapt_takes_the_detail_head_and_geometry(provider, qgis_processing_module,  # noqa: F811
@@ -66,10 +63,7 @@ def test_adapt_takes_the_detail_head_and_geometry(provider, qgis_processing_modu
     geometry = meta.extra["adapt"]["geometry"]
     assert (geometry["incidence_deg"], geometry["heading_deg"], geometry["look"],
             geometry["source"]) == (35.0, 350.0, "left", "given")
-    translated = run_alg(qgis_processing_module, "sardine:translate", {
-        "SAR": str(pair["sar"]), "DEM": str(pair["dem"]), "WEIGHTS": str(out),
-        "OUTPUT": str(tmp_path / "translated.tif")})
-    assert Path(translated["OUTPUT"]).exists()
+    assert_translates(qgis_processing_module, pair, out, tmp_path)
 
 
 def test_adapt_refuses_a_base_that_does_not_fit(provider, qgis_processing_module,  # noqa: F811
@@ -80,3 +74,11 @@ def test_adapt_refuses_a_base_that_does_not_fit(provider, qgis_processing_module
             "SAR": str(pair["sar"]), "OPTICAL": str(pair["optical"]),
             "BASE": "sardinet-late", "MINUTES": 0.1, "OUTPUT": str(out)})
     assert not out.exists()
+
+
+def assert_translates(processing, pair: dict[str, Path], weights: Path, tmp_path: Path) -> None:
+    """The adapted weights run in ``sardine:translate`` and write its output."""
+    translated = run_alg(processing, "sardine:translate", {
+        "SAR": str(pair["sar"]), "DEM": str(pair["dem"]), "WEIGHTS": str(weights),
+        "OUTPUT": str(tmp_path / "translated.tif")})
+    assert Path(translated["OUTPUT"]).exists()
