@@ -14,9 +14,11 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingFeedback,
     QgsProcessingOutputBoolean,
+    QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
     QgsProcessingParameterBand,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
@@ -36,8 +38,8 @@ SAR, DEM, OPTICAL, CLOUD_MASK, MASK_KIND = "SAR", "DEM", "OPTICAL", "CLOUD_MASK"
 RED, GREEN, BLUE = "RED_BAND", "GREEN_BAND", "BLUE_BAND"
 BASE, BASE_WEIGHTS, MINUTES, HOLDOUT, DEVICE = "BASE", "BASE_WEIGHTS", "MINUTES", "HOLDOUT", \
     "DEVICE"
-DETAIL = "DETAIL"
-OUTPUT, REPORT = "OUTPUT", "REPORT"
+DETAIL, ONNX_TWIN = "DETAIL", "ONNX_TWIN"
+OUTPUT, REPORT, ONNX = "OUTPUT", "REPORT", "ONNX"
 AUTOMATIC = "automatic (fits the inputs)"
 MASK_KINDS = ("any non-zero value is cloud", "Sentinel-2 scene classification (SCL)")
 DEVICES = ("auto", "cpu", "cuda")
@@ -63,6 +65,9 @@ for finer texture (0: none; see docs/ADAPT.md for what it does on real pairs).
 per-region scores. Left empty, they are read from the SAR file's metadata; when it does not \
 state them, Sentinel-1 descending values are assumed and the log says so (the adapted \
 weights do not depend on them).
+<b>ONNX twin</b> (advanced, on by default): also writes the weights as an .onnx file beside \
+them, so translation runs them on ONNX Runtime or OpenVINO, about twice as fast on CPU \
+(needs the onnx and onnxruntime packages; without them the log says so).
 <b>Honest check</b>: a share of the area (whole blocks) is kept apart; the adapted model, the \
 base model and a flat patch of the training part's mean colour are scored on it. When the \
 adapted model does not beat the flat colour, do not trust it there."""
@@ -132,6 +137,11 @@ class AdaptAlgorithm(QgsProcessingAlgorithm):
         detail.setFlags(detail.flags() | detail.FlagAdvanced)
         self.addParameter(detail)
         add_geometry_parameters(self, advanced=True)
+        twin = QgsProcessingParameterBoolean(
+            ONNX_TWIN, "Also write an ONNX twin (.onnx beside the weights: faster translation)",
+            default("onnx_twin"))
+        twin.setFlags(twin.flags() | twin.FlagAdvanced)
+        self.addParameter(twin)
         device = QgsProcessingParameterEnum(DEVICE, "Device", options=list(DEVICES),
                                             defaultValue=DEVICES[0])
         device.setUsesStaticStrings(True)
@@ -148,6 +158,7 @@ class AdaptAlgorithm(QgsProcessingAlgorithm):
         self.addOutput(QgsProcessingOutputBoolean(
             "BEATS_FLAT", "The adapted model beats the flat colour on held-out ground"))
         self.addOutput(QgsProcessingOutputString("VERDICT", "Verdict"))
+        self.addOutput(QgsProcessingOutputFile(ONNX, "ONNX twin of the adapted weights"))
 
     def build_config(self, parameters: dict[str, Any], context: QgsProcessingContext):
         from ..training.adapt import AdaptConfig
@@ -181,6 +192,7 @@ class AdaptAlgorithm(QgsProcessingAlgorithm):
             device=self.parameterAsEnumString(parameters, DEVICE, context) or "auto",
             report=Path(report) if report else None,
             detail=self.parameterAsInt(parameters, DETAIL, context),
+            onnx_twin=self.parameterAsBoolean(parameters, ONNX_TWIN, context),
             incidence=incidence, heading=heading, look=look)
 
     def prepareAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
@@ -202,6 +214,7 @@ class AdaptAlgorithm(QgsProcessingAlgorithm):
         for line in verdict:
             (feedback.pushWarning if "WARNING" in line else feedback.pushInfo)(line)
         outputs: dict[str, Any] = {OUTPUT: str(result.out),
+                                   ONNX: str(result.onnx) if result.onnx else None,
                                    REPORT: str(result.report_dir) if result.report_dir else None,
                                    "BEATS_FLAT": result.beats_flat, "VERDICT": "\n".join(verdict)}
         for name, (predictor, metric) in SCORE_OUTPUTS.items():

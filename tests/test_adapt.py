@@ -16,7 +16,9 @@ from sardine.cli.commands.adapt import add_arguments, config_from_args
 from sardine.core.errors import Cancelled, InputError
 from sardine.core.feedback import Feedback
 from sardine.core.geometry import AcquisitionGeometry
-from sardine.core.weights import load_weights, read_metadata
+from sardine.core.onnx_model import read_onnx_metadata
+from sardine.core.translate.runtime import choose_runtime
+from sardine.core.weights import load_weights, read_metadata, sha256_of
 from sardine.training.adapt import adapt
 from sardine.training.adapt.config import AdaptConfig
 from sardine.training.adapt.loop import PatchSampler
@@ -138,6 +140,11 @@ def test_adapt_writes_weights_that_beat_the_base(adapted, pair, tmp_path):
     assert (report / "figure.png").stat().st_size > 0
     assert "Held-out" in (report / "report.md").read_text()
     assert "incidence 35.0, heading 350.0 degrees" in (report / "report.md").read_text()
+    # their ONNX twin is written beside them, so `--runtime auto` runs them on ONNX
+    twin = out.with_suffix(".onnx")
+    assert f"ONNX twin: {twin}" in proc.stdout
+    assert read_onnx_metadata(twin).source_sha256 == sha256_of(out)
+    assert choose_runtime(out, "auto", "cpu")[1] == twin
     # the adapted weights (with their detail head) translate a SAR scene
     result = tmp_path / "translated.tif"
     run_cli("translate", "--sar", str(pair["sar"]), "--dem", str(pair["dem"]), "--model",

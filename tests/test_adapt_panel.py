@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from adapt_pairs import make_pair
 from qgis.core import QgsProject, QgsRasterLayer
+from sardine.core.onnx_engines import preferred_engine
+from sardine.core.translate.runtime import choose_runtime
 from sardine.core.weights import read_metadata
 from sardine.training.adapt.config import default
 from sardine.ui.adapt_panel import AdaptPanel
@@ -51,7 +53,9 @@ def test_adapt_panel_runs_and_selects_the_weights(dock, pair, tmp_path):  # noqa
     assert str(out) in project_weights()
     assert dock.form.model_combo.currentData() == item_data(str(out))
     choices = dock.form.choices()
-    assert choices.use_weights and choices.weights == str(out)  # translate runs these
+    assert choices.use_weights and choices.weights == str(out)  # translate runs these...
+    twin = out.with_suffix(".onnx")  # ...through their ONNX twin, written beside them
+    assert choose_runtime(out, "auto", "cpu") == (preferred_engine().runtime, twin)
     assert panel.parameters()["BASE_WEIGHTS"] == str(out)  # adapting again starts from them
     saved = AdaptChoices.load()  # a run keeps its options for the next session
     assert (saved.minutes, saved.detail, saved.incidence, saved.heading) == (0.1, 4, 35.0, 350.0)

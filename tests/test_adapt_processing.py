@@ -21,13 +21,15 @@ def test_adapt_algorithm_declares_its_parameters(provider):  # noqa: F811
     names = {p.name() for p in alg.parameterDefinitions()}
     assert {"SAR", "OPTICAL", "RED_BAND", "GREEN_BAND", "BLUE_BAND", "DEM", "CLOUD_MASK",
             "MASK_KIND", "BASE", "BASE_WEIGHTS", "MINUTES", "OUTPUT", "REPORT"} <= names
-    for name in ("HOLDOUT", "DETAIL", "INCIDENCE", "HEADING", "LOOK"):  # the CLI's options
+    for name in ("HOLDOUT", "DETAIL", "INCIDENCE", "HEADING", "LOOK", "ONNX_TWIN"):  # CLI's
         assert alg.parameterDefinition(name).flags() & \
             QgsProcessingParameterDefinition.FlagAdvanced, name
     assert alg.parameterDefinition("DETAIL").defaultValue() == default("detail")
+    assert alg.parameterDefinition("ONNX_TWIN").defaultValue() is default("onnx_twin") is True
     assert alg.parameterDefinition("INCIDENCE").defaultValue() is None  # from the SAR file
     outputs = {o.name() for o in alg.outputDefinitions()}
-    assert {"OUTPUT", "MSE_ADAPTED", "MSE_BASE", "MSE_FLAT", "BEATS_FLAT", "VERDICT"} <= outputs
+    assert {"OUTPUT", "ONNX", "MSE_ADAPTED", "MSE_BASE", "MSE_FLAT", "BEATS_FLAT",
+            "VERDICT"} <= outputs
 
 
 def test_adapt_runs_in_qgis_and_its_weights_translate(provider, qgis_processing_module,  # noqa: F811
@@ -37,6 +39,8 @@ def test_adapt_runs_in_qgis_and_its_weights_translate(provider, qgis_processing_
         "SAR": str(pair["sar"]), "OPTICAL": str(pair["optical"]), "DEM": str(pair["dem"]),
         "CLOUD_MASK": str(pair["clouds"]), "MINUTES": 0.1, "OUTPUT": str(out)})
     assert Path(result["OUTPUT"]) == out and out.exists()
+    twin = out.with_suffix(".onnx")  # written by default: translation then runs it on ONNX
+    assert Path(result["ONNX"]) == twin and twin.exists()
     assert result["MSE_FLAT"] > 0 and result["MSE_ADAPTED"] > 0
     assert isinstance(result["BEATS_FLAT"], bool)
     assert "held-out MSE" in result["VERDICT"]
@@ -54,10 +58,11 @@ def test_adapt_takes_the_detail_head_and_geometry(provider, qgis_processing_modu
     """The CLI's --detail, --incidence, --heading and --look, as parameters; the weights
     (with their detail head) translate."""
     out = tmp_path / "detail.safetensors"
-    run_alg(qgis_processing_module, "sardine:adapt", {
+    result = run_alg(qgis_processing_module, "sardine:adapt", {
         "SAR": str(pair["sar"]), "OPTICAL": str(pair["optical"]), "DEM": str(pair["dem"]),
         "MINUTES": 0.05, "DETAIL": 4, "INCIDENCE": 35.0, "HEADING": 350.0, "LOOK": "left",
-        "OUTPUT": str(out)})
+        "ONNX_TWIN": False, "OUTPUT": str(out)})
+    assert result["ONNX"] is None and not out.with_suffix(".onnx").exists()
     model, meta = load_weights(out)
     assert model.config.detail_width == 4
     geometry = meta.extra["adapt"]["geometry"]

@@ -30,6 +30,7 @@ class AdaptConfig:
     threads: int | None = None         # torch CPU threads; None: PyTorch's default
     holdout: float = 0.2
     report: Path | None = None         # folder for report.md/json + figure
+    onnx_twin: bool = True             # also write <out>.onnx (faster translation on CPU)
     seed: int = 0
     # recipe (see docs/ADAPT.md for what was tried)
     lr: float = 3e-4

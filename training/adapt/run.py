@@ -22,6 +22,7 @@ from ...core.feedback import Feedback
 from ...core.geometry import AcquisitionGeometry
 from ...core.models.base import TranslationModel
 from ...core.weights import WeightsMetadata, load_weights, save_weights
+from ..onnx_twin import write_twin
 from ..train.ddp import resolve_device
 from ..train.trainer import seed_everything
 from ..train.weights import inherited_calibration
@@ -53,6 +54,7 @@ class AdaptResult:
     config: AdaptConfig
     report_dir: Path | None = None
     geometry: dict | None = None   # of the per-region scores (with a DEM), and its source
+    onnx: Path | None = None       # the ONNX twin beside ``out``, when written
 
     def mse(self, name: str) -> float:
         return float(self.scores[name]["regions"]["global"]["mse"])
@@ -247,6 +249,8 @@ def _adapt(cfg: AdaptConfig, feedback: Feedback) -> AdaptResult:
         from .report import write_report
 
         result.report_dir = write_report(result, base_model, Path(cfg.report))
+    if cfg.onnx_twin:
+        result.onnx = write_twin(out, feedback)
     feedback.progress(100.0)
     return result
 
