@@ -1,6 +1,6 @@
-"""The ``.onnx`` twin that ``sardine adapt`` writes beside its weights: written and picked by
-``--runtime auto``, replacing only an earlier twin of the same weights, never a user's file,
-and its absence explained when the ONNX packages are missing."""
+"""The ``.onnx`` twin that ``sardine adapt`` and ``sardine train`` write beside their
+weights: written and picked by ``--runtime auto``, replacing only an earlier twin of the same
+weights, never a user's file, and its absence explained when the ONNX packages are missing."""
 from __future__ import annotations
 
 import argparse
@@ -77,9 +77,18 @@ def test_missing_packages_are_said_and_nothing_is_written(tmp_path, monkeypatch)
     assert "onnx not installed" in infos[0] and f"sardine export --weights {weights}" in infos[0]
 
 
-def test_the_command_line_switches_the_twin_off(tmp_path):
+@pytest.mark.parametrize("command", ["adapt", "train"])
+def test_the_command_line_switches_the_twin_off(tmp_path, command):
+    from sardine.training.train import args as train_args
+
     parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    base = ["--sar", "s.tif", "--optical", "o.tif", "--out", str(tmp_path / "w.safetensors")]
-    assert config_from_args(parser.parse_args(base)).onnx_twin is True
-    assert config_from_args(parser.parse_args([*base, "--no-onnx-twin"])).onnx_twin is False
+    if command == "adapt":
+        add_arguments(parser)
+        parse = config_from_args
+        base = ["--sar", "s.tif", "--optical", "o.tif", "--out", str(tmp_path / "w.safetensors")]
+    else:
+        train_args.add_arguments(parser)
+        parse = train_args.config_from_args
+        base = ["--data", str(tmp_path / "data"), "--out", str(tmp_path / "run")]
+    assert parse(parser.parse_args(base)).onnx_twin is True
+    assert parse(parser.parse_args([*base, "--no-onnx-twin"])).onnx_twin is False

@@ -12,7 +12,8 @@ from conftest import run_cli
 from safetensors.torch import load_file
 from sardine.core.errors import InputError
 from sardine.core.models.registry import build_model
-from sardine.core.weights import load_weights, read_metadata
+from sardine.core.onnx_model import read_onnx_metadata
+from sardine.core.weights import load_weights, read_metadata, sha256_of
 from sardine.training.train.amp import Amp
 from sardine.training.train.batchnorm import recalibrate_batchnorm
 from sardine.training.train.ddp import DistContext
@@ -60,6 +61,9 @@ def test_one_epoch_writes_loadable_weights(data, tmp_path, model):
         assert (run / name).is_file(), name
     loaded, meta = load_weights(run / "model.safetensors")
     assert meta.model == model and meta.metrics["epoch"] == 1
+    # the ONNX twin of the best weights, so translation runs them on the fast CPU runtimes
+    assert result.onnx == run / "model.onnx"
+    assert read_onnx_metadata(result.onnx).source_sha256 == sha256_of(run / "model.safetensors")
     assert meta.normalization.sar_bands == ("VV", "VH")
     sar, dem = torch.rand(1, 2, 40, 40), torch.rand(1, 1, 40, 40)
     rgb = loaded.predict(sar, dem)
@@ -72,10 +76,12 @@ def test_one_epoch_writes_loadable_weights(data, tmp_path, model):
 
 
 def test_loss_goes_down(data, tmp_path):
-    result = train(_config(data, tmp_path / "run", epochs=6, batch=2, lr=3e-3))
+    result = train(_config(data, tmp_path / "run", epochs=6, batch=2, lr=3e-3,
+                           onnx_twin=False))
     losses = [row["train_l1"] for row in result.history]
     assert losses[-1] < 0.8 * losses[0], losses
     assert result.best_epoch >= 1 and result.model_path.is_file()
+    assert result.onnx is None and not (result.run_dir / "model.onnx").exists()  # switched off
 
 
 @pytest.mark.parametrize("loss", sorted(SUPERVISED_LOSSES))
@@ -199,6 +205,7 @@ def test_cli_train(data, tmp_path):
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["best_epoch"] == 1 and Path(summary["model_path"]).is_file()
+    assert summary["onnx"] == str(out / "model.onnx") and (out / "model.onnx").is_file()
     assert "epoch 1/1" in proc.stderr  # the per-epoch progress bar
 
 

@@ -58,4 +58,6 @@ def run(args: argparse.Namespace) -> int:
               f"PSNR {metrics.get('val_psnr', float('nan')):.2f} dB")
         if result.model_path.is_file():  # never name a file that was not written
             print(f"weights: {result.model_path}")
+        if result.onnx is not None:
+            print(f"ONNX twin: {result.onnx}")
     return 0

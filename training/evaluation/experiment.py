@@ -169,7 +169,7 @@ class Experiment:
         if model in opts.model_configs:
             fields["model_config"] = opts.model_configs[model]
         fields.update(data=str(self.data), out=str(self.run_dir(model, seed)), model=model,
-                      seed=seed)
+                      seed=seed, onnx_twin=False)  # runs to score, not to ship
         try:
             return TrainConfig.from_dict(fields)
         except TypeError as exc:

@@ -64,6 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-minutes", type=float, default=None,
                         help="stop after the epoch that passes this many minutes")
     parser.add_argument("--notes", default="", help="free text kept in the weights metadata")
+    parser.add_argument("--no-onnx-twin", dest="onnx_twin", action="store_false",
+                        default=TrainConfig.onnx_twin,
+                        help="do not write model.onnx beside the best weights at the end (it "
+                             "lets translation run them on ONNX Runtime or OpenVINO, about "
+                             "twice as fast on CPU)")
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -77,7 +82,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         model_config=parse_model_config(args.config), dataset_kind=args.dataset_kind,
         dem_max_m=args.dem_max, amp=not args.no_amp, previews=args.previews,
         max_minutes=args.max_minutes, notes=args.notes, loss=args.loss,
-        recalibrate_bn=args.recalibrate_bn)
+        recalibrate_bn=args.recalibrate_bn, onnx_twin=args.onnx_twin)
 
 
 def init_metadata(init: str):

@@ -51,6 +51,7 @@ class TrainConfig:
     decay_epochs: int | None = None   # CycleGAN: linear decay over the last N (None: half)
     max_minutes: float | None = None  # stop after the epoch that passes this wall time
     notes: str = ""                   # free text stored in the weights metadata
+    onnx_twin: bool = True            # also write model.onnx (faster translation on CPU)
     extra_metadata: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -113,9 +114,10 @@ class RunResult:
     metrics: dict                     # validation metrics of the best epoch
     history: list[dict]               # one row per epoch, as in history.csv
     split: dict[str, list[str]]       # item names of train / val / test
+    onnx: Path | None = None          # model.onnx, the ONNX twin of model_path, if written
 
     def to_json(self) -> str:
         data = asdict(self)
-        for key in ("run_dir", "model_path", "last_path"):
-            data[key] = str(data[key])
+        for key in ("run_dir", "model_path", "last_path", "onnx"):
+            data[key] = None if data[key] is None else str(data[key])
         return json.dumps(data, indent=2)

@@ -9,6 +9,9 @@ pixels), then rank 0 writes into the run folder:
 - ``last.safetensors`` + ``state.safetensors``  last epoch, optimiser and RNG states, so
   ``resume=True`` continues bit for bit (single process);
 - ``history.csv``, ``loss.png``, ``previews/epoch_NNN.png``, ``config.json``, ``split.json``.
+
+When the run ends, ``model.onnx`` (the ONNX twin of ``model.safetensors``, see
+``training.onnx_twin``) is written too, unless ``onnx_twin`` is off.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from ...core.errors import Cancelled, InputError
 from ...core.feedback import Feedback
 from ...core.models.registry import build_model
 from ..datasets import save_split
+from ..onnx_twin import write_twin
 from . import ddp
 from .amp import Amp
 from .args import config_from_json
@@ -69,6 +73,8 @@ def train(config: TrainConfig, feedback: Feedback | None = None,
             remove_unfinished(config.run_dir.resolve(), RUN_FILES)
         raise
     ctx.close()  # nothing references the run (and its DDP wrappers) any more: see close()
+    if config.onnx_twin and ctx.is_main and result.model_path.is_file():
+        result.onnx = write_twin(result.model_path, feedback)
     return result
 
 
