@@ -1,4 +1,5 @@
-"""The ``.onnx`` twin written beside freshly made weights (``sardine adapt``), so that
+"""The ``.onnx`` twin written beside freshly made weights (``sardine adapt``, the end of
+``sardine train``), so that
 ``--runtime auto`` runs them on OpenVINO or ONNX Runtime at once, 2 to 2.5 times faster
 on CPU than PyTorch (docs/PERFORMANCE.md), instead of only after a manual ``sardine export``.
 
