@@ -105,7 +105,9 @@ def test_cli_export_then_translate_with_every_runtime(tmp_path, cli):
         params = TranslateParams(sar_path=sar, dem_path=dem, model=str(weights), tile=128,
                                  overlap=32, out_path=tmp_path / f"{runtime}.tif",
                                  device="cpu", runtime=runtime)
-        translate(params)
+        result = translate(params)
+        label = "PyTorch" if runtime == "torch" else ONNX_ENGINES[runtime].label
+        assert result.where == f"CPU ({label})"  # what ran, said in the CLI's last line
         with rasterio.open(params.out_path) as src:
             outs[runtime] = src.read().astype(int)
             tags = json.loads(src.tags()["SARDINE_PARAMETERS"])
@@ -115,5 +117,9 @@ def test_cli_export_then_translate_with_every_runtime(tmp_path, cli):
     # auto picks the exported twin; a stale twin (source changed) is not used
     auto = read_model_info(str(weights))
     assert auto.runtime == runtimes[1] and auto.weights_path.suffix == ".onnx"
+    proc = cli("translate", "--sar", str(sar), "--dem", str(dem), "--model", str(weights),
+               "--out", str(tmp_path / "cli.tif"), "--tile", "128", "--overlap", "32",
+               check=True)
+    assert f"s on CPU ({ONNX_ENGINES[auto.runtime].label})" in proc.stdout
     save_tiny(weights, "sardinet-late", pixel_size_m=20.0)  # retrained: the twin is stale
     assert read_model_info(str(weights)).runtime == "torch"

@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             result = translate(params, feedback, plan=plan)
     print(f"wrote {result.out_path} ({result.width}x{result.height} pixels, "
-          f"{result.seconds:.1f} s)")
+          f"{result.seconds:.1f} s on {result.where})")
     if result.distortion_path is not None:
         print(f"wrote {result.distortion_path}")
     if args.trust_out is not None:

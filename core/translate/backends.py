@@ -45,7 +45,7 @@ class BatchRunner:
 class Backend:
     loaded: LoadedModel
     runner: Any  # TileRunner or BatchRunner: runner(sar, dem) -> rgb, runner.batch
-    where: str  # for the log line: "cpu", "cuda", "CPU (ONNX Runtime)"
+    where: str  # for the log line and the result: "CPU (PyTorch)", "CPU (ONNX Runtime)"
     batch: int
     threads: AbstractContextManager
 
@@ -94,7 +94,8 @@ def _torch(params: TranslateParams, info: ModelInfo, model: LoadedModel | None,
                         channels_last=params.channels_last,
                         on_halve=lambda b: feedback.warning(
                             f"Out of GPU memory: continuing with {b} tiles per batch."))
-    return Backend(loaded, runner, str(device), batch, torch_threads(device, params.threads))
+    return Backend(loaded, runner, f"{str(device).upper()} (PyTorch)", batch,
+                   torch_threads(device, params.threads))
 
 
 def _onnx(runtime: str, params: TranslateParams, info: ModelInfo, model: LoadedModel | None,

@@ -92,7 +92,7 @@ def translate(params: TranslateParams, feedback: Feedback | None = None,
     return TranslateResult(out_path=plan.out_path, distortion_path=plan.distortion_path,
                            width=plan.sar_grid.width, height=plan.sar_grid.height,
                            seconds=time.perf_counter() - start,
-                           warnings=list(feedback.warnings))
+                           warnings=list(feedback.warnings), where=backend.where)
 
 
 def _span(feedback: Feedback, low: float, high: float) -> Callable[[float], None]:

@@ -72,3 +72,4 @@ class TranslateResult:
     height: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    where: str = ""  # device and runtime that ran the model, e.g. "CPU (OpenVINO)"
