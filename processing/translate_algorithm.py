@@ -22,6 +22,8 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
@@ -67,6 +69,7 @@ ENHANCE, COMPILE = "ENHANCE", "COMPILE"
 NUMBERS = (TILE, OVERLAP, BATCH)
 RUNTIME = "RUNTIME"
 OUTPUT, DISTORTION_OUTPUT, TRUST_OUTPUT = "OUTPUT", "DISTORTION_OUTPUT", "TRUST_OUTPUT"
+RAN_ON, SECONDS = "RAN_ON", "SECONDS"
 
 HELP = """Translates a Sentinel-1 SAR raster (VV and VH, dB or linear) and, for the fusion \
 models, a DEM into an optical-looking RGB raster in the SAR raster's grid and CRS. The DEM may \
@@ -147,6 +150,9 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
             DISTORTION_OUTPUT, "Distortion mask", optional=True, createByDefault=False))
         self.addParameter(QgsProcessingParameterRasterDestination(
             TRUST_OUTPUT, "Trust layer", optional=True, createByDefault=False))
+        self.addOutput(QgsProcessingOutputString(
+            RAN_ON, "Device and runtime that ran the model, e.g. CPU (OpenVINO)"))
+        self.addOutput(QgsProcessingOutputNumber(SECONDS, "Seconds the translation took"))
 
     # --- parameters -> the core's TranslateParams -----------------------------------------
     def _bands(self, layer: QgsRasterLayer, parameters: dict[str, Any],
@@ -277,7 +283,8 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
             self._written.append((trust, "trust", f"{name} trust"))
         return {OUTPUT: str(result.out_path),
                 DISTORTION_OUTPUT: str(result.distortion_path) if result.distortion_path else None,
-                TRUST_OUTPUT: str(trust) if trust is not None else None}
+                TRUST_OUTPUT: str(trust) if trust is not None else None,
+                RAN_ON: result.where, SECONDS: round(result.seconds, 2)}
 
     def postProcessAlgorithm(self, context: QgsProcessingContext,  # noqa: N802
                              feedback: QgsProcessingFeedback) -> dict[str, Any]:

@@ -39,7 +39,7 @@ def test_algorithms_declare_their_parameters(provider):
         assert alg.parameterDefinition(name).usesStaticStrings()
     assert alg.parameterDefinition("DEVICE").options() == ["auto", "cpu", "cuda"]
     assert {o.name() for o in alg.outputDefinitions()} == {"OUTPUT", "DISTORTION_OUTPUT",
-                                                           "TRUST_OUTPUT"}
+                                                           "TRUST_OUTPUT", "RAN_ON", "SECONDS"}
     assert not alg.parameterDefinition("TRUST_OUTPUT").createByDefault()
     assert alg.flags() & alg.FlagSupportsBatch
     mask = QgsApplication.processingRegistry().algorithmById("sardine:distortion_mask")
@@ -130,6 +130,7 @@ def test_translate_with_processing_run(provider, qgis_processing_module, scene, 
         "BATCH": 2, "INCIDENCE": 39, "HEADING": 190, "OUTPUT": str(out),
         "DISTORTION_OUTPUT": str(mask)})
     assert Path(results["OUTPUT"]) == out and Path(results["DISTORTION_OUTPUT"]) == mask
+    assert results["RAN_ON"] == "CPU (PyTorch)" and results["SECONDS"] > 0  # a .safetensors
     layer, sar = QgsRasterLayer(str(out), "optical"), QgsRasterLayer(str(scene.sar), "sar")
     assert layer.isValid()
     rgb = [layer.dataProvider().colorInterpretation(b) for b in (1, 2, 3)]

@@ -301,7 +301,9 @@ class SardineDock(QgsDockWidget):
         self.progress.setValue(100)
         note = (f" {len(warnings)} warning(s) in the log panel (Sardine tab): {warnings[-1]}"
                 if warnings else "")
-        self.set_status(f"Done: added {added}.{note}")
+        took = (f" in {results[alg.SECONDS]:.1f} s on {results[alg.RAN_ON]}"
+                if results.get(alg.RAN_ON) else "")
+        self.set_status(f"Done{took}: added {added}.{note}")
         self._message(f"Added {added}.", Qgis.Success)
 
     def _added(self, results: dict, name: str) -> str:
