@@ -14,7 +14,7 @@ from sardine.core.translate.runtime import choose_runtime
 from sardine.core.weights import sha256_of
 from sardine.training import onnx_twin
 from sardine.training.onnx_twin import write_twin
-from test_onnx_export import TINY_SARDINET, _save
+from support import save_tiny
 
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
@@ -27,7 +27,7 @@ def _feedback() -> tuple[Feedback, list[str]]:
 
 
 def test_the_twin_is_written_and_auto_runs_it(tmp_path):
-    weights, _ = _save(tmp_path / "site.safetensors", "sardinet-late", TINY_SARDINET)
+    weights = save_tiny(tmp_path / "site.safetensors", "sardinet-late")
     feedback, infos = _feedback()
     twin = write_twin(weights, feedback)
     assert twin == tmp_path / "site.onnx" and not feedback.warnings
@@ -39,9 +39,9 @@ def test_the_twin_is_written_and_auto_runs_it(tmp_path):
 
 def test_an_earlier_twin_of_the_same_weights_is_replaced(tmp_path):
     """Adapting again to the same --out replaces the weights; their old twin is stale."""
-    weights, _ = _save(tmp_path / "site.safetensors", "sardinet-late", TINY_SARDINET)
+    weights = save_tiny(tmp_path / "site.safetensors", "sardinet-late")
     write_twin(weights, Feedback())
-    weights, _ = _save(weights, "sardinet", TINY_SARDINET)  # new weights, same name
+    weights = save_tiny(weights, "sardinet")  # new weights, same name
     feedback, _ = _feedback()
     twin = write_twin(weights, feedback)
     assert twin is not None and not feedback.warnings
@@ -51,10 +51,10 @@ def test_an_earlier_twin_of_the_same_weights_is_replaced(tmp_path):
 
 @pytest.mark.parametrize("content", [b"my own notes, not a model", None])
 def test_a_file_sardine_did_not_export_is_left_alone(tmp_path, content):
-    weights, _ = _save(tmp_path / "site.safetensors", "sardinet", TINY_SARDINET)
+    weights = save_tiny(tmp_path / "site.safetensors", "sardinet")
     target = tmp_path / "site.onnx"
     if content is None:  # a Sardine export, but of other weights
-        other, _ = _save(tmp_path / "other.safetensors", "sardinet", TINY_SARDINET)
+        other = save_tiny(tmp_path / "other.safetensors", "sardinet", seed=1)
         write_twin(other, Feedback())
         (tmp_path / "other.onnx").rename(target)
     else:
@@ -69,7 +69,7 @@ def test_a_file_sardine_did_not_export_is_left_alone(tmp_path, content):
 
 
 def test_missing_packages_are_said_and_nothing_is_written(tmp_path, monkeypatch):
-    weights, _ = _save(tmp_path / "site.safetensors", "sardinet", TINY_SARDINET)
+    weights = save_tiny(tmp_path / "site.safetensors", "sardinet")
     monkeypatch.setattr(onnx_twin, "missing_packages", lambda: ["onnx"])
     feedback, infos = _feedback()
     assert write_twin(weights, feedback) is None
