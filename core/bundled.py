@@ -36,8 +36,7 @@ class BundledModel:
 
 def describe(metadata: WeightsMetadata) -> str:
     """One line for a human: inputs, pixel size, training data."""
-    uses_dem = bool(metadata.config.get("uses_dem", False))
-    inputs = ",".join(metadata.normalization.sar_bands) + ("+DEM" if uses_dem else "")
+    inputs = ",".join(metadata.normalization.sar_bands) + ("+DEM" if uses_dem(metadata) else "")
     trained = metadata.training_data or "unspecified data"
     return (f"{metadata.model}: {inputs} -> RGB, {metadata.pixel_size_m:g} m pixels, "
             f"trained on {trained}")
@@ -55,6 +54,21 @@ def list_bundled(folder: Path | None = None) -> list[BundledModel]:
             continue
         found.append(BundledModel(path.stem, path, metadata, describe(metadata)))
     return found
+
+
+def fitting_model(has_dem: bool, models: list[BundledModel] | None = None) -> str:
+    """The bundled model that fits the inputs: the first that fuses a DEM when one is given,
+    the first SAR-only one otherwise (else the first of any kind). The dock lists models in
+    this order; the toolbox's "automatic" and adapt's default base are this choice."""
+    models = list_bundled() if models is None else models
+    if not models:
+        raise InputError(f"No bundled model was found in {BUNDLED_DIR}; reinstall the plugin, "
+                         "or give a weights file (.safetensors or .onnx).")
+    return next((m.name for m in models if uses_dem(m.metadata) == has_dem), models[0].name)
+
+
+def uses_dem(metadata: WeightsMetadata) -> bool:
+    return bool(metadata.config.get("uses_dem", False))
 
 
 def _bundled_files(folder: Path) -> list[Path]:

@@ -33,6 +33,7 @@ from ..training.adapt.config import LIMITS, default
 from .common import bundled_models, core_feedback, layer_file, qgis_errors, require_dependencies
 from .geometry_params import add_geometry_parameters, geometry_values
 from .icons import icon
+from .model_params import AUTOMATIC
 
 SAR, DEM, OPTICAL, CLOUD_MASK, MASK_KIND = "SAR", "DEM", "OPTICAL", "CLOUD_MASK", "MASK_KIND"
 RED, GREEN, BLUE = "RED_BAND", "GREEN_BAND", "BLUE_BAND"
@@ -40,7 +41,6 @@ BASE, BASE_WEIGHTS, MINUTES, HOLDOUT, DEVICE = "BASE", "BASE_WEIGHTS", "MINUTES"
     "DEVICE"
 DETAIL, ONNX_TWIN = "DETAIL", "ONNX_TWIN"
 OUTPUT, REPORT, ONNX = "OUTPUT", "REPORT", "ONNX"
-AUTOMATIC = "automatic (fits the inputs)"
 MASK_KINDS = ("any non-zero value is cloud", "Sentinel-2 scene classification (SCL)")
 DEVICES = ("auto", "cpu", "cuda")
 SCORE_OUTPUTS = {  # output name -> (predictor, metric)

@@ -90,7 +90,7 @@ class ChangeAlgorithm(QgsProcessingAlgorithm):
         pre_layer = self.parameterAsRasterLayer(parameters, PRE, context)
         post_layer = self.parameterAsRasterLayer(parameters, POST, context)
         dem_layer = self.parameterAsRasterLayer(parameters, DEM, context)
-        model = model_from_parameters(self, parameters, context)
+        model = model_from_parameters(self, parameters, context, dem_layer is not None)
         incidence, heading, look = geometry_values(self, parameters, context)
         bands = [guess_polarisation_bands([layer.bandName(i)
                                            for i in range(1, layer.bandCount() + 1)]).bands

@@ -30,8 +30,8 @@ def add_geometry_parameters(alg: QgsProcessingAlgorithm, advanced: bool = False)
     ``advanced``: the angles too (where they only refine a report, as in adapt)."""
     for key, label, option in (
             (INCIDENCE, "Incidence angle, degrees (empty: from the SAR metadata)", "incidence"),
-            (HEADING, "Heading, degrees clockwise from north (empty: from the SAR metadata; "
-                      "descending ~190, ascending ~350)", "heading")):
+            # short enough for the toolbox dialog's unwrapped labels; the help has the rest
+            (HEADING, "Heading, degrees from north (empty: from the SAR metadata)", "heading")):
         low, high = LIMITS[option]
         number = QgsProcessingParameterNumber(key, label, QgsProcessingParameterNumber.Double,
                                               None, optional=True, minValue=low, maxValue=high)

@@ -77,8 +77,10 @@ be in any CRS and resolution: it is reprojected on the fly.
 
 <b>VV and VH bands</b>: left empty, they are found from the band names (the log says which \
 were picked, and when the names said nothing and bands 1 and 2 were assumed).
-<b>Model</b>: a bundled model, or a weights file (.safetensors, from <i>sardine train</i>, or \
-its .onnx twin from <i>sardine export</i>) which then replaces it. {models}
+<b>Model</b>: automatic (the bundled model that fits the inputs: the DEM fusion model when a \
+DEM is given, the SAR-only one without), a bundled model, or a weights file (.safetensors, \
+from <i>sardine train</i> or <i>sardine adapt</i>, or its .onnx twin) which then replaces it. \
+{models}
 <b>Runtime</b> (advanced): auto runs the weights' .onnx twin with OpenVINO or ONNX Runtime \
 (1.7-2.6x faster on CPU, no PyTorch needed) when one of them is installed, else PyTorch.
 <b>Device</b>: auto uses a CUDA GPU when one is found. <b>Enhancement</b> sharpens the result \
@@ -193,7 +195,8 @@ class TranslateAlgorithm(QgsProcessingAlgorithm):
         bands, guess = self._bands(sar_layer, parameters, context)
         incidence, heading, look = geometry_values(self, parameters, context)
         return TranslateParams(
-            sar_path=sar, dem_path=dem, model=model_from_parameters(self, parameters, context),
+            sar_path=sar, dem_path=dem,
+            model=model_from_parameters(self, parameters, context, dem is not None),
             sar_bands=bands, out_path=outputs[0], distortion_out=outputs[1],
             enhance=(self.parameterAsEnumString(parameters, ENHANCE, context)
                      or default("enhance")),

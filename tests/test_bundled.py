@@ -63,3 +63,21 @@ def test_empty_folder_says_none_are_bundled(tmp_path):
     assert list_bundled(tmp_path) == []
     with pytest.raises(InputError, match="no weights are bundled.*sardine train"):
         resolve_model("sardinet-late", folder=tmp_path)
+
+
+def test_the_fitting_model_follows_the_dem(folder):
+    """With a DEM the first fusion model, without it the first SAR-only one, else the first
+    of any kind; the real bundled pair: sardinet-late and sardinet."""
+    assert bundled.fitting_model(True) == "alps-dem"
+    assert bundled.fitting_model(False) == "alps-dem"  # no SAR-only model here: the first
+    torch.manual_seed(0)
+    save_weights(folder / "flat.safetensors", build_model("sardinet", TINY | {
+        "balanced_kernels": [[2, 4], [2, 8]]}), WeightsMetadata(
+        normalization=Normalization.for_bands(("VV", "VH")), pixel_size_m=10.0))
+    assert (bundled.fitting_model(True), bundled.fitting_model(False)) == ("alps-dem", "flat")
+    shipped = list_bundled(bundled.Path(bundled.__file__).parent.parent / "resources" /
+                           "weights")
+    assert (bundled.fitting_model(True, shipped), bundled.fitting_model(False, shipped)) == \
+        ("sardinet-late", "sardinet")
+    with pytest.raises(InputError, match="No bundled model was found"):
+        bundled.fitting_model(True, [])

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import rasterio
 from qgis.core import (
     QgsApplication,
     QgsProcessingException,
@@ -59,13 +60,22 @@ def test_bundled_models_are_listed_described_and_run_by_name(
     try:
         provider.refreshAlgorithms()
         alg = QgsApplication.processingRegistry().algorithmById("sardine:translate")
-        assert alg.parameterDefinition("MODEL").options() == ["tiny-late"]
+        model = alg.parameterDefinition("MODEL")
+        assert model.options() == ["automatic (fits the inputs)", "tiny-late"]
+        assert model.defaultValue() == "automatic (fits the inputs)"
         assert "tiny-late</i>: sardinet-late: VV,VH+DEM" in alg.shortHelpString()
         out = tmp_path / "by_name.tif"
         run_alg(qgis_processing_module, "sardine:translate", {
             "SAR": str(scene.sar), "DEM": str(scene.dem), "MODEL": "tiny-late",
             "TILE": 64, "OVERLAP": 8, "OUTPUT": str(out)})
         assert QgsRasterLayer(str(out), "optical").isValid()
+        automatic = tmp_path / "automatic.tif"  # MODEL left out: the one that fits, by name
+        run_alg(qgis_processing_module, "sardine:translate", {
+            "SAR": str(scene.sar), "DEM": str(scene.dem), "TILE": 64, "OVERLAP": 8,
+            "OUTPUT": str(automatic)})
+        with rasterio.open(automatic) as auto, rasterio.open(out) as by_name:
+            assert auto.tags()["SARDINE_WEIGHTS_SHA256"] == \
+                by_name.tags()["SARDINE_WEIGHTS_SHA256"] != "unknown"
     finally:
         monkeypatch.undo()
         provider.refreshAlgorithms()

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ...core.atomic import check_output_path
-from ...core.bundled import resolve_model
+from ...core.bundled import fitting_model, resolve_model
 from ...core.errors import InputError
 from ...core.feedback import Feedback
 from ...core.geometry import AcquisitionGeometry
@@ -103,7 +103,7 @@ class AdaptResult:
 
 
 def default_base(cfg: AdaptConfig) -> str:
-    return "sardinet-late" if cfg.dem is not None else "sardinet"
+    return fitting_model(cfg.dem is not None)
 
 
 def load_base(cfg: AdaptConfig, feedback: Feedback | None = None
