@@ -55,3 +55,13 @@ def test_ctrl_c_cancels_cleanly(tmp_path, weights):
     assert "Cancelled" in stderr
     assert list(out_dir.iterdir()) == []
     assert {p.name: p.read_bytes() for p in (sar, dem)} == before
+
+
+def test_without_model_the_bundled_one_that_fits_the_inputs_runs(tmp_path):
+    sar, dem = make_scene(tmp_path, 96)
+    for extra, expected in ((["--dem", str(dem)], "sardinet-late"), ([], "sardinet")):
+        out = tmp_path / f"{expected}.tif"
+        run_cli("translate", "--sar", str(sar), *extra, "--out", str(out), "--device", "cpu",
+                cwd=tmp_path, check=True)
+        with rasterio.open(out) as src:
+            assert src.tags()["SARDINE_MODEL"] == expected

@@ -9,6 +9,7 @@ from ...core.bands import band_names, guess_polarisation_bands
 from ...core.change.params import OUTPUTS, ChangeParams
 from ...core.translate.params import DEVICES, default
 from ..geometry_options import add_geometry_arguments
+from ..model_option import add_model_argument, model_arg
 from ..progress import cli_feedback
 
 NAME = "change"
@@ -24,8 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "warped onto the pre-event grid")
     parser.add_argument("--dem", type=Path,
                         help="DEM in metres (fusion models; the trust layer's distortion part)")
-    parser.add_argument("--model", required=True,
-                        help="a bundled model's name or a .safetensors weights file")
+    add_model_argument(parser)
     parser.add_argument("--out", required=True, type=Path,
                         help="output folder: " + ", ".join(f"{n}.tif" for n in OUTPUTS))
     add_geometry_arguments(parser, purpose="used with --dem")
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from ...core.change import run_change
 
     params = ChangeParams(pre_sar=args.pre_sar, post_sar=args.post_sar, out_dir=args.out,
-                          model=args.model, dem_path=args.dem,
+                          model=model_arg(args), dem_path=args.dem,
                           pre_bands=_bands(args.pre_sar, "pre-event"),
                           post_bands=_bands(args.post_sar, "post-event"),
                           incidence=args.incidence, heading=args.heading, look=args.look,

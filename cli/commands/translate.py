@@ -15,6 +15,7 @@ from ...core.translate.params import (
     default,
 )
 from ..geometry_options import add_geometry_arguments
+from ..model_option import add_model_argument, model_arg
 from ..progress import cli_feedback
 
 NAME = "translate"
@@ -37,8 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="SAR GeoTIFF with VV and VH backscatter (dB, or linear power)")
     parser.add_argument("--dem", type=Path,
                         help="DEM in metres, any CRS and resolution (needed by fusion models)")
-    parser.add_argument("--model", required=True,
-                        help="a bundled model's name, or a .safetensors or .onnx weights file")
+    add_model_argument(parser)
     parser.add_argument("--out", required=True, type=Path, help="output GeoTIFF (RGB + mask)")
     parser.add_argument("--sar-bands", type=_bands, default=None, metavar="VV,VH",
                         help="1-based band numbers of VV and VH in the SAR raster (default: "
@@ -89,7 +89,7 @@ def sar_bands(args: argparse.Namespace) -> tuple[tuple[int, ...], BandGuess | No
 
 def params_from_args(args: argparse.Namespace, bands: tuple[int, ...]) -> TranslateParams:
     return TranslateParams(
-        sar_path=args.sar, dem_path=args.dem, model=args.model, out_path=args.out,
+        sar_path=args.sar, dem_path=args.dem, model=model_arg(args), out_path=args.out,
         sar_bands=bands, device=args.device, tile=args.tile,
         overlap=args.overlap, batch=args.batch, enhance=args.enhance,
         distortion_out=args.distortion_out, incidence=args.incidence, heading=args.heading,
