@@ -118,9 +118,9 @@ def bundled_models() -> list[ModelChoice]:
     """Bundled models with descriptions (reads the files' headers: imports torch); empty
     when the engine cannot be imported."""
     try:
-        from ..core.bundled import list_bundled
+        from ..core.bundled import list_bundled, uses_dem
 
-        return [ModelChoice(m.name, m.description, bool(m.metadata.config.get("uses_dem")))
+        return [ModelChoice(m.name, m.description, uses_dem(m.metadata))
                 for m in list_bundled()]
     except (ImportError, OSError, SardineError):
         return []

@@ -174,6 +174,8 @@ def test_model_picker_lists_bundled_models_with_descriptions(qgis_iface, fusion_
                                                              clean_settings, monkeypatch,
                                                              tmp_path):
     import sardine.core.bundled
+    from sardine.core.onnx_engines import preferred_engine
+    from sardine.training.export_onnx import export_onnx
     from sardine.ui.dock import SardineDock
 
     monkeypatch.setattr(sardine.core.bundled, "BUNDLED_DIR", tmp_path)
@@ -192,4 +194,18 @@ def test_model_picker_lists_bundled_models_with_descriptions(qgis_iface, fusion_
     assert "random initialisation (tests)" in form.model_info.text()
     assert form.choices().weights == str(fusion_weights) and form.choices().use_weights
     assert form.choices().model == ""
+    # what will run it, before Run: PyTorch (no twin, and why), then the ONNX engine
+    assert "Runs with PyTorch (no .onnx twin of" in form.model_info.text()
+    assert "sardine export --weights" in form.model_info.text()
+    engine = preferred_engine()
+    if engine is not None:
+        mine = tmp_path / "mine"  # not the bundled folder of this test
+        mine.mkdir()
+        export_onnx(fusion_weights, mine / "file.onnx")
+        copy = mine / "file.safetensors"
+        shutil.copy(fusion_weights, copy)
+        form.weights_widget.setFilePath(str(copy))
+        assert f"Runs with {engine.label} (file.onnx)." in form.model_info.text()
+        form.device_combo.setCurrentIndex(form.device_combo.findData("cpu"))
+        assert f"Runs with {engine.label}" in form.model_info.text()
     dock.deleteLater()

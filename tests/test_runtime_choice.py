@@ -79,3 +79,22 @@ def test_a_corrupt_twin_is_passed_over_by_auto(pair, tmp_path):
     copy = shutil.copy(weights, tmp_path / "c.safetensors")
     (tmp_path / "c.onnx").write_bytes(b"not a model")
     assert choose_runtime(copy) == ("torch", copy)
+
+
+def test_the_summary_says_what_will_run_and_why_not_faster(pair, monkeypatch, tmp_path):
+    """The dock's line under the model, before Run."""
+    weights, onnx = pair
+    monkeypatch.setattr(runtime, "nvidia_driver_present", lambda: False)
+    _installed(monkeypatch, "onnxruntime")
+    assert runtime.runtime_summary(str(weights)) == "Runs with ONNX Runtime (w.onnx)."
+    assert runtime.runtime_summary(str(weights), "cuda") == "Runs with PyTorch (the GPU path)."
+    alone = tmp_path / "alone.safetensors"
+    shutil.copy(weights, alone)
+    assert runtime.runtime_summary(str(alone)).startswith(
+        "Runs with PyTorch (no .onnx twin of alone.safetensors beside it; `sardine export "
+        f"--weights {alone}` makes one")
+    _installed(monkeypatch)
+    assert runtime.runtime_summary(str(weights)) == \
+        "Runs with PyTorch (neither OpenVINO nor ONNX Runtime is installed)."
+    assert runtime.runtime_summary(str(tmp_path / "gone.safetensors")).startswith(
+        "Cannot run: ")

@@ -41,8 +41,8 @@ from ..processing import adapt_algorithm as alg
 from ..processing.common import layer_file
 from .adapted_models import remember_weights
 from .choices import AdaptChoices, geometry_parameters
-from .dock_form import angle_spin, narrow
 from .task import AlgorithmRun
+from .widgets import angle_spin, narrow
 
 WARNING_STYLE = "QLabel { color: #8a4b00; }"
 

@@ -12,110 +12,44 @@ from __future__ import annotations
 from qgis.core import QgsMapLayerProxyModel, QgsProject, QgsRasterLayer
 from qgis.gui import (
     QgsCollapsibleGroupBox,
-    QgsDoubleSpinBox,
     QgsFileWidget,
     QgsMapLayerComboBox,
     QgsRasterBandComboBox,
-    QgsSpinBox,
 )
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFormLayout,
-    QGroupBox,
-    QLabel,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from ..core.bands import BandGuess, guess_polarisation_bands
-from ..core.sar_metadata import WHERE, read_stated_geometry
-from ..core.translate.params import ENHANCEMENTS, LIMITS, LOOKS
+from ..core.sar_metadata import read_stated_geometry
+from ..core.translate.params import ENHANCEMENTS, LOOKS
+from ..core.translate.runtime import runtime_summary
 from ..processing.common import ModelChoice, weights_description
 from . import adapted_models
-from .choices import FROM_METADATA, MODES, DockChoices
+from .choices import MODES, DockChoices
 from .devices import DeviceChoice
 from .layer_guess import guess_dem
+from .widgets import (
+    align_labels,
+    angle_spin,
+    form_box,
+    int_spin,
+    narrow,
+    note_label,
+    raster_combo,
+    show_row,
+)
 
 WEIGHTS_ITEM = "__weights__"
 ENHANCE_LABELS = {"none": "None", "laplacian": "Sharpen (Laplacian)",
                   "wiener": "Denoise (Wiener)"}
-NOTE_STYLE = "color: palette(mid);"
 # mode -> (label of the first SAR picker, title of the geometry box)
 MODE_TEXTS = {"translate": ("SAR", "Distortion mask"),
               "change": ("Pre-event", "Geometry (trust layer)")}
-
-
-def _form(parent: QWidget, title: str, box: QGroupBox | None = None) -> QFormLayout:
-    box = box or QGroupBox(title, parent)
-    form = QFormLayout(box)
-    form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
-    parent.layout().addWidget(box)
-    return form
-
-
-def narrow(combo: QComboBox) -> QComboBox:
-    """Let a combo shrink to the dock's width instead of its longest item's."""
-    combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(8)
-    combo.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
-    return combo
-
-
-def _note() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet(NOTE_STYLE)
-    return label
-
-
-def _spin(option: str, step: int, suffix: str = "") -> QgsSpinBox:
-    spin = QgsSpinBox()
-    spin.setRange(*(int(v) for v in LIMITS[option]))
-    spin.setSingleStep(step)
-    spin.setSuffix(suffix)
-    return spin
-
-
-def angle_spin(option: str) -> QgsDoubleSpinBox:
-    """Degrees; the lowest value means "read from the SAR file's metadata"."""
-    spin = QgsDoubleSpinBox()
-    spin.setRange(FROM_METADATA[option], LIMITS[option][1])
-    spin.setDecimals(1)
-    spin.setSuffix(" °")
-    spin.setSpecialValueText("From SAR file")
-    spin.setClearValue(FROM_METADATA[option])
-    spin.setValue(FROM_METADATA[option])
-    spin.setMinimumWidth(90)  # not its longest text's width: the dock must fit 300 px
-    spin.setToolTip(f"Left at 'From SAR file', it is read from the SAR file's metadata "
-                    f"(Sentinel-1 products and SNAP exports state it). {WHERE}")
-    return spin
-
-
-def _show_row(form: QFormLayout, field: QWidget, visible: bool) -> None:
-    """Show or hide a form row, its label too (Qt 5 has no ``setRowVisible``)."""
-    field.setVisible(visible)
-    label = form.labelForField(field)
-    if label is not None:
-        label.setVisible(visible)
-
-
-def _raster_combo(tooltip: str) -> QgsMapLayerComboBox:
-    combo = narrow(QgsMapLayerComboBox())
-    combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
-    combo.setToolTip(tooltip)
-    return combo
-
-
-def _align_labels(*forms: QFormLayout) -> None:
-    """One label column width for all the boxes, so their fields line up."""
-    labels = [item.widget() for form in forms for row in range(form.rowCount())
-              if (item := form.itemAt(row, QFormLayout.LabelRole)) and item.widget()]
-    width = max((label.sizeHint().width() for label in labels), default=0)
-    for label in labels:
-        label.setMinimumWidth(width)
 
 
 class DockForm(QWidget):
@@ -128,20 +62,20 @@ class DockForm(QWidget):
         self._adapted: list[str] = []  # adapted weights of this project (adapted_models)
         self.band_guess: BandGuess | None = None
 
-        data = self._data = _form(self, "Input data")
+        data = self._data = form_box(self, "Input data")
         self.mode_combo = narrow(QComboBox())
         for key, (label, _algorithm) in MODES.items():
             self.mode_combo.addItem(label, key)
         self.mode_combo.setToolTip("Translate: one acquisition to an optical image. Change: "
                                    "a pre- and a post-event acquisition, where they changed "
                                    "and where not to trust them (docs/CHANGE.md).")
-        self.sar_combo = _raster_combo("Sentinel-1 raster with VV and VH bands (dB or "
+        self.sar_combo = raster_combo("Sentinel-1 raster with VV and VH bands (dB or "
                                        "linear); in Change mode, the pre-event acquisition.")
-        self.post_combo = _raster_combo("The post-event acquisition: same polarisations and "
+        self.post_combo = raster_combo("The post-event acquisition: same polarisations and "
                                         "orbit geometry; warped onto the pre-event grid.")
         self.vv_combo = narrow(QgsRasterBandComboBox())
         self.vh_combo = narrow(QgsRasterBandComboBox())
-        self.band_note = _note()
+        self.band_note = note_label()
         self.dem_combo = narrow(QgsMapLayerComboBox())
         self.dem_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
         self.dem_combo.setAllowEmptyLayer(True, "No DEM (SAR-only model)")
@@ -154,13 +88,13 @@ class DockForm(QWidget):
         data.addRow(self.band_note)
         data.addRow("DEM", self.dem_combo)
 
-        model = self._model = _form(self, "Model")
+        model = self._model = form_box(self, "Model")
         self.model_combo = narrow(QComboBox())
         self.weights_widget = QgsFileWidget()
         self.weights_widget.setFilter("Sardine weights (*.safetensors *.onnx)")
         self.weights_widget.setDialogTitle("Choose a weights file")
         self.model_box = QgsCollapsibleGroupBox("About the model")
-        self.model_info = _note()
+        self.model_info = note_label()
         QVBoxLayout(self.model_box).addWidget(self.model_info)
         self.model_box.setCollapsed(True)
         self.device_combo = narrow(QComboBox())
@@ -177,22 +111,22 @@ class DockForm(QWidget):
         self.distortion_box.setToolTip("Where foreshortening, layover or shadow make the "
                                        "result unreliable; computed from the DEM.")
         self.distortion_box.setCheckable(True)
-        geometry = _form(self, "", self.distortion_box)
+        geometry = form_box(self, "", self.distortion_box)
         self.incidence_spin = angle_spin("incidence")
         self.heading_spin = angle_spin("heading")
         self.look_combo = narrow(QComboBox())
         self.look_combo.addItems(list(LOOKS))
-        self.geometry_note = _note()
+        self.geometry_note = note_label()
         geometry.addRow(self.geometry_note)
         geometry.addRow("Incidence", self.incidence_spin)
         geometry.addRow("Heading", self.heading_spin)
         geometry.addRow("Look", self.look_combo)
 
         self.advanced_box = QgsCollapsibleGroupBox("Advanced")
-        advanced = self._advanced = _form(self, "", self.advanced_box)
-        self.tile_spin = _spin("tile", 64, " px")
-        self.overlap_spin = _spin("overlap", 8, " px")
-        self.batch_spin = _spin("batch", 1)
+        advanced = self._advanced = form_box(self, "", self.advanced_box)
+        self.tile_spin = int_spin("tile", 64, " px")
+        self.overlap_spin = int_spin("overlap", 8, " px")
+        self.batch_spin = int_spin("batch", 1)
         self.batch_spin.setSpecialValueText("Automatic")
         self.batch_spin.setToolTip("Tiles per forward pass. Automatic: 2 on CPU (more is no "
                                    "faster there and needs more memory), 4 on a GPU.")
@@ -205,7 +139,7 @@ class DockForm(QWidget):
         advanced.addRow(self.compile_check)  # a whole row: its text needs the width
         self.advanced_box.setCollapsed(True)
 
-        output = self._output = _form(self, "Output")
+        output = self._output = form_box(self, "Output")
         self.output_widget = QgsFileWidget()
         self.output_widget.setStorageMode(QgsFileWidget.SaveFile)
         self.output_widget.setFilter("GeoTIFF (*.tif *.tiff)")
@@ -226,11 +160,12 @@ class DockForm(QWidget):
         output.addRow("Folder", self.folder_widget)
         output.addRow(self.trust_check)
 
-        _align_labels(data, model, geometry, advanced, output)
+        align_labels(data, model, geometry, advanced, output)
         self.sar_combo.layerChanged.connect(self._on_sar_changed)
         self.dem_combo.layerChanged.connect(self._order_models)
         self.model_combo.currentIndexChanged.connect(self._update_model_info)
         self.weights_widget.fileChanged.connect(self._update_model_info)
+        self.device_combo.currentIndexChanged.connect(self._update_model_info)
         self.mode_combo.currentIndexChanged.connect(self._show_mode)
         self._mask_wanted = False  # the mask tick, kept while Change mode hides it
         self._on_sar_changed(self.sar_combo.currentLayer())
@@ -253,7 +188,7 @@ class DockForm(QWidget):
                 (self._advanced, self.batch_spin, not change),
                 (self._output, self.output_widget, not change),
                 (self._output, self.folder_widget, change)):
-            _show_row(form, field, visible)
+            show_row(form, field, visible)
         self.compile_check.setVisible(not change)
         self.trust_check.setVisible(not change)
         if change == self.distortion_box.isCheckable():  # the mode really changed
@@ -352,19 +287,22 @@ class DockForm(QWidget):
         self.device_combo.setCurrentIndex(index if usable else 0)
 
     def _update_model_info(self, *_args: object) -> None:
+        """What the model is, and what will run it (OpenVINO, ONNX Runtime or PyTorch)."""
         key = self.model_combo.currentData()
         use_file = key == WEIGHTS_ITEM
         self.weights_widget.setEnabled(use_file)
-        adapted = adapted_models.item_path(key)
-        if adapted is not None:
-            text = weights_description(adapted)
-        elif use_file:
-            path = self.weights_widget.filePath()
-            text = (weights_description(path) if path
-                    else "Choose a .safetensors or .onnx weights file.")
+        model = adapted_models.item_path(key) or (self.weights_widget.filePath() if use_file
+                                                 else key)
+        if not model:
+            text = ("Choose a .safetensors or .onnx weights file." if use_file
+                    else "No bundled model found: choose a weights file.")
+        elif use_file or model != key:
+            text = weights_description(model)
         else:
-            text = next((m.description for m in self._models if m.name == key),
-                        "No bundled model found: choose a weights file.")
+            text = next((m.description for m in self._models if m.name == key), "")
+        if model:
+            device = self.device_combo.currentData() or "auto"
+            text = "\n".join(filter(None, (runtime_summary(model, device), text)))
         self.model_info.setText(text)
 
     # --- choices <-> widgets --------------------------------------------------------------

@@ -116,3 +116,25 @@ def choose_runtime(path: Path, runtime: str = "auto", device: str = "auto"
             + (" (in QGIS: the Install button of the Sardine dock)." if runtime == FALLBACK
                else ", or use --runtime auto."))
     return runtime, onnx
+
+
+def runtime_summary(model: str, device: str = "auto") -> str:
+    """One line for the analyst before a run: what ``--runtime auto`` will run ``model`` (a
+    bundled name or a weights path) with, and, for PyTorch on a CPU, why not faster."""
+    from ..bundled import resolve_model
+
+    try:
+        path = resolve_model(model)
+        runtime, file = choose_runtime(path, "auto", device)
+    except SardineError as exc:
+        return f"Cannot run: {exc}"
+    if runtime != "torch":
+        return f"Runs with {ONNX_ENGINES[runtime].label} ({file.name})."
+    if _wants_gpu(device):
+        why = "the GPU path"
+    elif preferred_engine() is None:
+        why = "neither OpenVINO nor ONNX Runtime is installed"
+    else:
+        why = (f"no .onnx twin of {path.name} beside it; `sardine export --weights {path}` "
+               "makes one, about twice as fast on CPU")
+    return f"Runs with PyTorch ({why})."
