@@ -185,7 +185,9 @@ def test_model_picker_lists_bundled_models_with_descriptions(qgis_iface, fusion_
     form = dock.form
     assert [form.model_combo.itemText(i) for i in range(form.model_combo.count())] == [
         "tiny-late", "Weights file…"]
-    assert form.model_info.text().startswith("sardinet-late: VV,VH+DEM -> RGB, 10 m pixels")
+    runs, about = form.model_info.text().split("\n", 1)  # what will run it, then what it is
+    assert runs.startswith("Runs with ")
+    assert about.startswith("sardinet-late: VV,VH+DEM -> RGB, 10 m pixels")
     assert not form.weights_widget.isEnabled()
     assert form.choices().model == "tiny-late" and not form.choices().use_weights
     form.model_combo.setCurrentIndex(1)
