@@ -52,11 +52,14 @@ def test_demo_writes_tif_and_preview(tmp_path, weights):
 def test_bundled_demo_beats_the_mean_colour(tmp_path):
     """What `make demo` runs: the shipped weights on the shipped scene, with a measured claim."""
     from sardine.cli.commands.demo import SAMPLE_DIR
+    from sardine.core.onnx_engines import preferred_engine
     from sardine.training.evaluation.truth_check import check_against_truth
 
     out = tmp_path / "out"
     proc = run_cli("demo", "--out", str(out), "--device", "cpu", cwd=tmp_path, check=True)
     assert "mean-colour baseline" in proc.stdout
+    engine = preferred_engine()  # the bundled twin runs on the fastest installed engine
+    assert f"s on CPU ({engine.label if engine else 'PyTorch'})" in proc.stdout
     result = check_against_truth(out / "demo_optical.tif", SAMPLE_DIR / "optical.tif")
     # issue 15: the bundled sardinet-late also learnt real pairs, whose colours this scene of
     # the uncalibrated simulator does not have; it must still beat the flat colour here

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         scene_preview(sar, dem, result.out_path, truth, out_png,
                       normalization=info.normalization,
                       title=f"{info.name} ({weights.name}) on {args.sample.name}/sar.tif")
-    print(f"wrote {out_tif}")
+    print(f"wrote {out_tif} ({result.seconds:.1f} s on {result.where})")
     print(f"wrote {out_png}")
     if truth is None:
         print("note: no optical.tif in the sample folder, so the preview has no ground truth")
