@@ -92,3 +92,20 @@ def test_the_command_line_switches_the_twin_off(tmp_path, command):
         base = ["--data", str(tmp_path / "data"), "--out", str(tmp_path / "run")]
     assert parse(parser.parse_args(base)).onnx_twin is True
     assert parse(parser.parse_args([*base, "--no-onnx-twin"])).onnx_twin is False
+
+
+def test_a_failing_export_leaves_the_weights_and_says_so(tmp_path, monkeypatch):
+    """The twin is an extra: whatever breaks in the exporter, the run's weights stand."""
+    from sardine.training import export_onnx
+
+    weights = save_tiny(tmp_path / "site.safetensors", "sardinet")
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("tracer exploded")
+
+    monkeypatch.setattr(export_onnx, "export_onnx", broken)
+    feedback, _ = _feedback()
+    assert write_twin(weights, feedback) is None
+    assert weights.is_file() and not (tmp_path / "site.onnx").exists()
+    assert "RuntimeError: tracer exploded" in feedback.warnings[0]
+    assert "sardine export --weights" in feedback.warnings[0]

@@ -56,9 +56,9 @@ def write_twin(weights: Path, feedback: Feedback) -> Path | None:
 
     try:
         report = export_onnx(weights, target)
-    except SardineError as exc:
-        feedback.warning(f"the ONNX twin was not written ({exc}); translation runs these "
-                         "weights with PyTorch.")
+    except Exception as exc:  # noqa: BLE001 (the weights are written: a failed extra, not a failed run)
+        feedback.warning(f"the ONNX twin was not written ({type(exc).__name__}: {exc}); "
+                         f"translation runs these weights with PyTorch ({later} retries).")
         return None
     feedback.info(f"ONNX twin {report.path.name} written beside the weights (equal to "
                   f"PyTorch within {report.max_abs_diff:.1e}); translation runs it on the "
