@@ -197,7 +197,7 @@ def test_model_picker_lists_bundled_models_with_descriptions(qgis_iface, fusion_
     assert form.choices().weights == str(fusion_weights) and form.choices().use_weights
     assert form.choices().model == ""
     # what will run it, before Run: PyTorch (no twin, and why), then the ONNX engine
-    assert "Runs with PyTorch (no .onnx twin of" in form.model_info.text()
+    assert "Runs with PyTorch (no .onnx twin exported from" in form.model_info.text()
     assert "sardine export --weights" in form.model_info.text()
     engine = preferred_engine()
     if engine is not None:

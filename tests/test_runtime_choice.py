@@ -91,8 +91,8 @@ def test_the_summary_says_what_will_run_and_why_not_faster(pair, monkeypatch, tm
     alone = tmp_path / "alone.safetensors"
     shutil.copy(weights, alone)
     assert runtime.runtime_summary(str(alone)).startswith(
-        "Runs with PyTorch (no .onnx twin of alone.safetensors beside it; `sardine export "
-        f"--weights {alone}` makes one")
+        "Runs with PyTorch (no .onnx twin exported from alone.safetensors beside it; "
+        f"`sardine export --weights {alone}` makes one")
     _installed(monkeypatch)
     assert runtime.runtime_summary(str(weights)) == \
         "Runs with PyTorch (neither OpenVINO nor ONNX Runtime is installed)."

@@ -135,6 +135,6 @@ def runtime_summary(model: str, device: str = "auto") -> str:
     elif preferred_engine() is None:
         why = "neither OpenVINO nor ONNX Runtime is installed"
     else:
-        why = (f"no .onnx twin of {path.name} beside it; `sardine export --weights {path}` "
-               "makes one, about twice as fast on CPU")
+        why = (f"no .onnx twin exported from {path.name} beside it; `sardine export "
+               f"--weights {path}` makes one, about twice as fast on CPU")
     return f"Runs with PyTorch ({why})."
