@@ -45,6 +45,7 @@ def test_adapt_panel_runs_and_selects_the_weights(dock, pair, tmp_path):  # noqa
     wait_until(lambda: not panel.is_running())
     assert out.exists(), panel.result_label.text()
     assert "Held-out adapted: MSE" in panel.result_label.text()
+    assert "(and site.onnx, the faster runtimes' copy)" in panel.result_label.text()
     adapt = read_metadata(out).extra["adapt"]
     assert adapt["recipe"]["detail"] == 4
     if adapt["geometry"] is not None:  # a DEM base: the regions' geometry as given

@@ -258,8 +258,10 @@ class AdaptPanel(QgsCollapsibleGroupBox):
                          "colour on held-out ground; do not trust its colours there.")
         remember_weights(path)
         self.form.select_adapted(path)
-        self._show("\n".join([f"Adapted weights selected: {Path(path).name}", *lines]),
-                   warning=not beats)
+        twin = results.get(alg.ONNX)
+        selected = f"Adapted weights selected: {Path(path).name}" + (
+            f" (and {Path(twin).name}, the faster runtimes' copy)" if twin else "")
+        self._show("\n".join([selected, *lines]), warning=not beats)
         self.adapted.emit(path)
 
     def _set_running(self, running: bool) -> None:
