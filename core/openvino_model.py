@@ -1,7 +1,9 @@
 """The exported ONNX graph through OpenVINO on the CPU: the same ``.onnx`` file, metadata
 and safety checks as ONNX Runtime, a faster engine. On the bundled ``sardinet-late``
-(2 CPU cores, batches of two 512^2 tiles) it ran 2.6 times PyTorch with folded BatchNorm
-against ONNX Runtime's 1.7 times (docs/PERFORMANCE.md), with outputs equal to 1e-7.
+(2 CPU cores, batches of two 512^2 tiles) the model alone runs 1.7 times PyTorch with
+folded BatchNorm against ONNX Runtime's 1.4-1.6 times; a whole translation 1.7 (large
+rasters) to 2.5 times (small scenes, where PyTorch's start-up counts; docs/PERFORMANCE.md),
+with outputs equal to 1e-7.
 Nothing here imports torch.
 """
 from __future__ import annotations

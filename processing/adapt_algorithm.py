@@ -66,7 +66,7 @@ per-region scores. Left empty, they are read from the SAR file's metadata; when 
 state them, Sentinel-1 descending values are assumed and the log says so (the adapted \
 weights do not depend on them).
 <b>ONNX twin</b> (advanced, on by default): also writes the weights as an .onnx file beside \
-them, so translation runs them on ONNX Runtime or OpenVINO, about twice as fast on CPU \
+them, so translation runs them on ONNX Runtime or OpenVINO, 1.5 to 2.5 times as fast on CPU \
 (needs the onnx and onnxruntime packages; without them the log says so).
 <b>Honest check</b>: a share of the area (whole blocks) is kept apart; the adapted model, the \
 base model and a flat patch of the training part's mean colour are scored on it. When the \

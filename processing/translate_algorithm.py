@@ -82,7 +82,7 @@ DEM is given, the SAR-only one without), a bundled model, or a weights file (.sa
 from <i>sardine train</i> or <i>sardine adapt</i>, or its .onnx twin) which then replaces it. \
 {models}
 <b>Runtime</b> (advanced): auto runs the weights' .onnx twin with OpenVINO or ONNX Runtime \
-(1.7-2.6x faster on CPU, no PyTorch needed) when one of them is installed, else PyTorch.
+(1.5-2.5x faster on CPU, no PyTorch needed) when one of them is installed, else PyTorch.
 <b>Device</b>: auto uses a CUDA GPU when one is found. <b>Enhancement</b> sharpens the result \
 (laplacian) or denoises it (wiener).
 <b>Distortion mask</b> (optional): where foreshortening, layover or shadow make the result \

@@ -1,6 +1,6 @@
 """The ``.onnx`` twin written beside freshly made weights (``sardine adapt``, the end of
 ``sardine train``), so that ``--runtime auto`` runs them on OpenVINO or ONNX Runtime at
-once, about twice as fast on CPU as PyTorch (docs/PERFORMANCE.md), instead of only
+once, 1.5 to 2.5 times as fast on CPU as PyTorch (docs/PERFORMANCE.md), instead of only
 after a manual ``sardine export``.
 
 The twin is a convenience, not the product: when it cannot be written (ONNX packages

@@ -54,8 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-onnx-twin", dest="onnx_twin", action="store_false",
                         default=default("onnx_twin"),
                         help="do not also write the .onnx twin beside the weights (it lets "
-                             "translation run them on ONNX Runtime or OpenVINO, about twice as "
-                             "fast on CPU; written by default when onnx and onnxruntime are "
+                             "translation run them on ONNX Runtime or OpenVINO, 1.5 to 2.5 times "
+                             "as fast on CPU; written by default when onnx and onnxruntime are "
                              "installed)")
     parser.add_argument("--report", type=Path, metavar="DIR",
                         help="write report.md, report.json and figure.png into DIR")

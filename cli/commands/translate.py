@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"auto uses a CUDA GPU when present (default {default('device')})")
     parser.add_argument("--runtime", choices=RUNTIMES, default=default("runtime"),
                         help="auto: OpenVINO, else ONNX Runtime, when installed and the "
-                             "weights are .onnx or have an exported .onnx twin (1.7-2.6x "
+                             "weights are .onnx or have an exported .onnx twin (1.5-2.5x "
                              "faster on CPU), else PyTorch; PyTorch on a CUDA GPU (default "
                              f"{default('runtime')})")
     parser.add_argument("--tile", type=int, default=default("tile"),

@@ -3,7 +3,7 @@
 
 auto: an ONNX engine (OpenVINO, else ONNX Runtime: ``core.onnx_engines``) when one is
 installed and the weights are an ``.onnx`` file or have an exported ``.onnx`` twin beside
-them (same name, recorded source checksum matching), since they are 1.7 to 2.6 times
+them (same name, recorded source checksum matching), since they are 1.5 to 2.5 times
 faster on CPU (docs/PERFORMANCE.md); PyTorch when a CUDA GPU is asked for or present
 (PyTorch remains the GPU path), or when no ONNX engine or twin is there. Deciding never
 imports torch unless PyTorch could be the answer.
@@ -136,5 +136,5 @@ def runtime_summary(model: str, device: str = "auto") -> str:
         why = "neither OpenVINO nor ONNX Runtime is installed"
     else:
         why = (f"no .onnx twin exported from {path.name} beside it; `sardine export "
-               f"--weights {path}` makes one, about twice as fast on CPU")
+               f"--weights {path}` makes one, 1.5 to 2.5 times as fast on CPU")
     return f"Runs with PyTorch ({why})."

@@ -67,8 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-onnx-twin", dest="onnx_twin", action="store_false",
                         default=TrainConfig.onnx_twin,
                         help="do not write model.onnx beside the best weights at the end (it "
-                             "lets translation run them on ONNX Runtime or OpenVINO, about "
-                             "twice as fast on CPU)")
+                             "lets translation run them on ONNX Runtime or OpenVINO, 1.5 to "
+                             "2.5 times as fast on CPU)")
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
