@@ -12,11 +12,12 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ..core.translate.params import DEVICES, LIMITS, default
+from ..core.translate.params import DEVICES, LIMITS, ONNX_TILE, TORCH_TILE, default
 
 DEVICE, TILE, OVERLAP, BATCH = "DEVICE", "TILE", "OVERLAP", "BATCH"
 # key -> (label, core option)
-NUMBERS = {TILE: ("Tile size (pixels)", "tile"),
+NUMBERS = {TILE: (f"Tile size (pixels; 0 = automatic: {TORCH_TILE} PyTorch, {ONNX_TILE} ONNX)",
+                  "tile"),
            OVERLAP: ("Tile overlap (pixels)", "overlap"),
            BATCH: ("Tiles per batch (0 = automatic)", "batch")}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..translate.params import default
+
 OUTPUTS = ("pre_optical", "post_optical", "change", "trust")
 
 
@@ -24,9 +26,9 @@ class ChangeParams:
     incidence: float | None = None
     heading: float | None = None
     look: str = "right"
-    device: str = "auto"
-    tile: int = 512
-    overlap: int = 64
+    device: str = default("device")
+    tile: int = default("tile")  # 0: automatic, as for a translation
+    overlap: int = default("overlap")
     threads: int | None = None
 
 
