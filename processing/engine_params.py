@@ -12,12 +12,11 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ..core.translate.params import DEVICES, LIMITS, ONNX_TILE, TORCH_TILE, default
+from ..core.translate.params import DEVICES, LIMITS, default
 
 DEVICE, TILE, OVERLAP, BATCH = "DEVICE", "TILE", "OVERLAP", "BATCH"
 # key -> (label, core option)
-NUMBERS = {TILE: (f"Tile size (pixels; 0 = automatic: {TORCH_TILE} PyTorch, {ONNX_TILE} ONNX)",
-                  "tile"),
+NUMBERS = {TILE: ("Tile size (pixels)", "tile"),
            OVERLAP: ("Tile overlap (pixels)", "overlap"),
            BATCH: ("Tiles per batch (0 = automatic)", "batch")}
 

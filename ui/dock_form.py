@@ -26,7 +26,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.bands import BandGuess, guess_polarisation_bands
 from ..core.sar_metadata import read_stated_geometry
-from ..core.translate.params import ENHANCEMENTS, LOOKS, ONNX_TILE, TORCH_TILE
+from ..core.translate.params import ENHANCEMENTS, LOOKS
 from ..core.translate.runtime import runtime_summary
 from ..processing.common import ModelChoice, weights_description
 from . import adapted_models
@@ -125,10 +125,6 @@ class DockForm(QWidget):
         self.advanced_box = QgsCollapsibleGroupBox("Advanced")
         advanced = self._advanced = form_box(self, "", self.advanced_box)
         self.tile_spin = int_spin("tile", 64, " px")
-        self.tile_spin.setSpecialValueText("Automatic")
-        self.tile_spin.setToolTip(f"Automatic: {TORCH_TILE} px with PyTorch, {ONNX_TILE} px "
-                                  "with OpenVINO and ONNX Runtime (they run larger tiles "
-                                  "faster). Smaller tiles use less memory.")
         self.overlap_spin = int_spin("overlap", 8, " px")
         self.batch_spin = int_spin("batch", 1)
         self.batch_spin.setSpecialValueText("Automatic")

@@ -11,7 +11,6 @@ from ...core.translate.params import DEVICES, default
 from ..geometry_options import add_geometry_arguments
 from ..model_option import add_model_argument, model_arg
 from ..progress import cli_feedback
-from ..tile_options import add_tile_arguments
 
 NAME = "change"
 HELP = ("translate a pre- and a post-event SAR acquisition with one model and map where they "
@@ -31,7 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output folder: " + ", ".join(f"{n}.tif" for n in OUTPUTS))
     add_geometry_arguments(parser, purpose="used with --dem")
     parser.add_argument("--device", choices=DEVICES, default=default("device"))
-    add_tile_arguments(parser)
+    parser.add_argument("--tile", type=int, default=default("tile"),
+                        help=f"tile size in pixels ({default('tile')})")
+    parser.add_argument("--overlap", type=int, default=default("overlap"),
+                        help=f"overlap between tiles in pixels ({default('overlap')})")
     parser.add_argument("--threads", type=int, default=None,
                         help="CPU threads for the model (default: all usable cores)")
 

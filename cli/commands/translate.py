@@ -17,7 +17,6 @@ from ...core.translate.params import (
 from ..geometry_options import add_geometry_arguments
 from ..model_option import add_model_argument, model_arg
 from ..progress import cli_feedback
-from ..tile_options import add_tile_arguments
 
 NAME = "translate"
 HELP = "translate a SAR raster (VV, VH) and a DEM into an optical-looking RGB GeoTIFF"
@@ -51,11 +50,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "weights are .onnx or have an exported .onnx twin (1.5-2.5x "
                              "faster on CPU), else PyTorch; PyTorch on a CUDA GPU (default "
                              f"{default('runtime')})")
-    add_tile_arguments(parser)
+    parser.add_argument("--tile", type=int, default=default("tile"),
+                        help=f"tile size in pixels ({default('tile')})")
+    parser.add_argument("--overlap", type=int, default=default("overlap"),
+                        help=f"overlap between tiles in pixels, blended seam-free "
+                             f"({default('overlap')})")
     parser.add_argument("--batch", type=int, default=default("batch"),
                         help="tiles per forward pass; 0 = automatic: 2 on CPU (no slower per "
-                             "tile than more, and less memory), 4 on CUDA, 1 with the ONNX "
-                             "engines' automatic tile; halved "
+                             "tile than more, and less memory), 4 on CUDA; halved "
                              f"automatically on GPU out-of-memory (default {default('batch')})")
     parser.add_argument("--enhance", choices=ENHANCEMENTS, default=default("enhance"),
                         help=f"contrast enhancement of the result (default {default('enhance')})")

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..translate.params import default
-
 OUTPUTS = ("pre_optical", "post_optical", "change", "trust")
 
 
@@ -26,9 +24,9 @@ class ChangeParams:
     incidence: float | None = None
     heading: float | None = None
     look: str = "right"
-    device: str = default("device")
-    tile: int = default("tile")  # 0: automatic, as for a translation
-    overlap: int = default("overlap")
+    device: str = "auto"
+    tile: int = 512
+    overlap: int = 64
     threads: int | None = None
 
 

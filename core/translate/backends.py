@@ -111,6 +111,6 @@ def _onnx(runtime: str, params: TranslateParams, info: ModelInfo, model: LoadedM
     if params.precision in ("bf16", "fp16"):
         feedback.warning(f"--precision {params.precision} applies to PyTorch on CUDA; "
                          f"{label} runs in float32.")
-    batch = params.batch or (ONNX_BATCH if params.tile else 1)  # automatic tile: one a call
+    batch = params.batch or ONNX_BATCH
     where = f"{'CUDA' if cuda else 'CPU'} ({label})"
     return Backend(model, BatchRunner(model.predict, batch), where, batch, nullcontext())

@@ -15,7 +15,7 @@ from ..version import __version__
 from .backends import prepare
 from .finish import finish
 from .model_info import LoadedModel
-from .params import TranslateParams, TranslateResult, tile_for
+from .params import TranslateParams, TranslateResult
 from .pipeline import run_tiles
 from .preflight import RunPlan, validate
 from .tiling import TileLayout
@@ -60,8 +60,7 @@ def translate(params: TranslateParams, feedback: Feedback | None = None,
     info, batch, runner = backend.loaded.info, backend.batch, backend.runner
     feedback.info(f"Translating {plan.work_grid.width}x{plan.work_grid.height} pixels with "
                   f"'{info.name}' on {backend.where}.")
-    layout = TileLayout.fitted(plan.work_grid.height, plan.work_grid.width,
-                               tile_for(params.tile, info.runtime),
+    layout = TileLayout.fitted(plan.work_grid.height, plan.work_grid.width, params.tile,
                                params.overlap, edge_pad(params.overlap, info.size_multiple),
                                info.size_multiple)
     tags = provenance_tags(info.name, info.sha256, _parameters(params, plan, batch),
@@ -115,7 +114,6 @@ def _distortion(plan: RunPlan, params: TranslateParams, out: Path,
 def _parameters(params: TranslateParams, plan: RunPlan, batch: int) -> dict:
     data = asdict(params)
     data["batch"] = batch  # what ran, not 0 for "automatic"
-    data["tile"] = tile_for(params.tile, plan.model.runtime)  # likewise
     data["runtime"] = plan.model.runtime  # what ran, not "auto"
     data.update(sar_path=plan.sar_path.name, dem_path=plan.dem_path.name if plan.dem_path
                 else None, out_path=plan.out_path.name, model=plan.model.name,

@@ -18,9 +18,9 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 RUNTIMES = ("auto", "torch", "onnxruntime", "openvino")  # see runtime.choose_runtime
 # option -> (minimum, maximum) a front end may offer; the checks in preflight enforce them.
 __all__ = ["DEVICES", "ENHANCEMENTS", "LIMITS", "LOOKS", "PRECISIONS", "RUNTIMES",
-           "TranslateParams", "TranslateResult", "default", "tile_for"]
+           "TranslateParams", "TranslateResult", "default"]
 LIMITS: dict[str, tuple[float, float]] = {
-    "tile": (0, 8192), "overlap": (0, 1024), "batch": (0, 256),
+    "tile": (64, 8192), "overlap": (0, 1024), "batch": (0, 256),
     "incidence": (1.0, 89.0), "heading": (0.0, 360.0),
 }
 
@@ -36,7 +36,7 @@ class TranslateParams:
     dem_path: Path | None = None
     sar_bands: tuple[int, ...] = (1, 2)  # 1-based band indexes in the SAR raster
     device: str = "auto"
-    tile: int = 0  # pixels; 0: automatic, the runtime's own (tile_for)
+    tile: int = 512
     overlap: int = 64
     batch: int = 0  # tiles per forward pass; 0: automatic (runner.auto_batch)
     enhance: str = "none"
@@ -50,17 +50,6 @@ class TranslateParams:
     channels_last: bool = True  # NHWC tensors (faster convolutions on most devices)
     compile: bool = False  # torch.compile the model: faster per tile, ~20 s to compile
     runtime: str = "auto"  # auto: OpenVINO or ONNX Runtime when installed and an .onnx exists
-
-
-# The automatic tile: the ONNX engines run fewer, larger tiles 12-25 % faster, PyTorch no
-# faster (docs/PERFORMANCE.md, "Fixed costs"); memory is set by the block batch x tile^2.
-TORCH_TILE, ONNX_TILE = 512, 1024
-MIN_TILE = 64  # the models' receptive field needs at least this
-
-
-def tile_for(tile: int, runtime: str) -> int:
-    """The tile size that runs: ``tile``, or for 0 (automatic) the runtime's own."""
-    return tile or (TORCH_TILE if runtime == "torch" else ONNX_TILE)
 
 
 def default(name: str) -> Any:

@@ -22,7 +22,7 @@ from ..raster_io import open_raster, uses_mask_band
 from ..sar_metadata import resolve_geometry
 from .cores import check_threads
 from .model_info import LoadedModel, ModelInfo, read_model_info
-from .params import DEVICES, ENHANCEMENTS, MIN_TILE, TORCH_TILE, TranslateParams, tile_for
+from .params import DEVICES, ENHANCEMENTS, TranslateParams
 from .plausibility import check_dem, check_sar, check_work_grid
 from .sampling import sample_sar
 from .workgrid import work_grid_for
@@ -170,27 +170,25 @@ def _check_numbers(params: TranslateParams) -> None:
         raise InputError(f"Unknown device {params.device!r}; choose one of {', '.join(DEVICES)}.")
     if params.batch < 0:
         raise InputError(f"The batch size {params.batch} must be at least 1 (or 0: automatic).")
-    if params.tile and params.tile < MIN_TILE:
+    if params.tile < 64:
         raise InputError(f"The tile size {params.tile} is too small for the models' receptive "
-                         f"field; use at least {MIN_TILE}, or 0 (automatic).")
+                         "field; use at least 64 (512 is a good default).")
     if params.overlap < 0:
         raise InputError(f"The tile overlap {params.overlap} must be 0 or more; 64 is a good "
                          "default.")
-    tile = params.tile or TORCH_TILE  # the smallest automatic tile
-    if 2 * params.overlap > tile:
-        raise InputError(f"The tile size {tile} is too small for a tile overlap of "
+    if 2 * params.overlap > params.tile:
+        raise InputError(f"The tile size {params.tile} is too small for a tile overlap of "
                          f"{params.overlap} (the overlap is at most half the tile); use a tile "
                          f"of {max(128, 4 * params.overlap)} or more, or an overlap of "
-                         f"{tile // 4} or less.")
+                         f"{params.tile // 4} or less.")
     check_threads(params.threads)
 
 
 def _check_tiling(params: TranslateParams, info: ModelInfo) -> None:
     m = max(1, info.size_multiple)
-    tile = tile_for(params.tile, info.runtime)
-    if tile % m:
-        good = max(m, round(tile / m) * m)
-        raise InputError(f"The tile size {tile} is not a multiple of {m}, which model "
+    if params.tile % m:
+        good = max(m, round(params.tile / m) * m)
+        raise InputError(f"The tile size {params.tile} is not a multiple of {m}, which model "
                          f"'{info.name}' needs; use a tile size of {good}.")
 
 

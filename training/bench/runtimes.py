@@ -18,7 +18,6 @@ from ...core.onnx_engines import ONNX_ENGINES, OnnxEngine
 from ...core.onnx_model import read_onnx_metadata
 from ...core.translate.backends import BatchRunner
 from ...core.translate.cores import usable_cores
-from ...core.translate.params import default
 from .measure import model_throughput as torch_throughput
 from .memory import translate_in_subprocess
 
@@ -70,8 +69,7 @@ def bundled_comparison(folder: Path, rounds: int = 2, tile: int = 512, batch: in
                        log: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
     """The bundled weights with every installed runtime: the model alone on batches of
     ``tile``^2, and the whole ``translate`` of the scene (the sample scene by default) in
-    a fresh process with each runtime's defaults (automatic tile and batch), as a user
-    runs it; ``rounds`` alternating rounds, best of each runtime."""
+    a fresh process; ``rounds`` alternating rounds, best of each runtime."""
     from ...core.weights import load_weights
 
     weights = BUNDLED / f"{model_name}.safetensors"
@@ -88,13 +86,12 @@ def bundled_comparison(folder: Path, rounds: int = 2, tile: int = 512, batch: in
                                                            usable_cores()))
         for runtime in seconds:
             run = translate_in_subprocess(sar, dem, weights, folder / f"bundled-{runtime}.tif",
-                                          "cpu", default("tile"), default("overlap"),
-                                          default("batch"), runtime=runtime)
+                                          "cpu", tile, 64, batch, runtime=runtime)
             seconds[runtime].append(run["seconds"])
     best_model = {k: max(v) for k, v in model.items()}
     best_seconds = {k: min(v) for k, v in seconds.items()}
     return {"model": f"{model_name} (bundled weights)", "scene": str(sar.parent.name),
-            "tile": tile, "batch": batch, "translate_tile": "automatic", "rounds": rounds,
+            "tile": tile, "batch": batch, "rounds": rounds,
             "model_mp_per_s": best_model, "model_rounds": model,
             "speedup_model": {k: v / best_model["torch"] for k, v in best_model.items()},
             "translate_seconds": best_seconds, "translate_rounds": seconds,
