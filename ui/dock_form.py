@@ -291,19 +291,17 @@ class DockForm(QWidget):
         key = self.model_combo.currentData()
         use_file = key == WEIGHTS_ITEM
         self.weights_widget.setEnabled(use_file)
-        model = adapted_models.item_path(key) or (self.weights_widget.filePath() if use_file
-                                                 else key)
+        path = adapted_models.item_path(key) or (self.weights_widget.filePath() if use_file
+                                                else None)
+        model = path or (None if use_file else key)
         if not model:
-            text = ("Choose a .safetensors or .onnx weights file." if use_file
-                    else "No bundled model found: choose a weights file.")
-        elif use_file or model != key:
-            text = weights_description(model)
-        else:
-            text = next((m.description for m in self._models if m.name == key), "")
-        if model:
-            device = self.device_combo.currentData() or "auto"
-            text = "\n".join(filter(None, (runtime_summary(model, device), text)))
-        self.model_info.setText(text)
+            self.model_info.setText("Choose a .safetensors or .onnx weights file." if use_file
+                                    else "No bundled model found: choose a weights file.")
+            return
+        about = (weights_description(path) if path else
+                 next((m.description for m in self._models if m.name == key), ""))
+        device = self.device_combo.currentData() or "auto"
+        self.model_info.setText("\n".join(filter(None, (runtime_summary(model, device), about))))
 
     # --- choices <-> widgets --------------------------------------------------------------
     def choices(self, output_dir: str = "") -> DockChoices:
